@@ -1,0 +1,202 @@
+"""Tiny ImageNet in its official layout, from a folder or straight from a zip.
+
+Where the data lives is decided in one place, :func:`locate_dataset`: an
+explicit path, else ``$CNN_EXPLAINER_DATA``, else the user cache folder (where
+:func:`explainer_core.download.fetch_dataset` can put the official archive).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+import numpy as np
+
+from .errors import DatasetError, ImageError
+from .preprocess import fit_rgb
+
+#: The ten classes CNN Explainer's Tiny VGG predicts, in its output order
+#: (CNN Explainer paper, Sect. 6.7), as (WordNet id, short name).
+PAPER_CLASSES: tuple[tuple[str, str], ...] = (
+    ("n03662601", "lifeboat"),
+    ("n02165456", "ladybug"),
+    ("n07873807", "pizza"),
+    ("n07720875", "bell pepper"),
+    ("n04146614", "school bus"),
+    ("n01882714", "koala"),
+    ("n07920052", "espresso"),
+    ("n02509815", "red panda"),
+    ("n07747607", "orange"),
+    ("n04285008", "sport car"),
+)
+PAPER_WNIDS = tuple(wnid for wnid, _ in PAPER_CLASSES)
+PAPER_CLASS_NAMES = tuple(name for _, name in PAPER_CLASSES)
+
+ENV_VAR = "CNN_EXPLAINER_DATA"
+OFFICIAL_ARCHIVE = "tiny-imagenet-200.zip"
+
+
+def cache_dir() -> Path:
+    """The user cache folder (``$XDG_CACHE_HOME/cnn-explainer``)."""
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "cnn-explainer"
+
+
+def locate_dataset(path: str | os.PathLike | None = None) -> Path:
+    """Where the data set is: ``path``, else ``$CNN_EXPLAINER_DATA``, else the cache.
+
+    Raises :class:`DatasetError` saying what to do when nothing is found.
+    """
+    if path is None:
+        path = os.environ.get(ENV_VAR) or None
+        origin = f"${ENV_VAR}" if path else None
+    else:
+        origin = "the path given"
+    if path is not None:
+        candidate = Path(path).expanduser()
+        if not candidate.exists():
+            raise DatasetError(f"The Tiny ImageNet data named by {origin} does not exist: {candidate}")
+        return candidate
+    for candidate in (cache_dir() / OFFICIAL_ARCHIVE, cache_dir() / "tiny-imagenet-200"):
+        if candidate.exists():
+            return candidate
+    raise DatasetError(
+        "No Tiny ImageNet data was found. Set the environment variable "
+        f"{ENV_VAR} to a folder or zip in the official layout, or run "
+        "`python -m explainer_core.download` to fetch the official archive "
+        f"into {cache_dir()}."
+    )
+
+
+@dataclass(frozen=True)
+class Split:
+    """Images of one split as uint8 (N, H, W, 3), labels as class indices, and file names."""
+
+    images: np.ndarray
+    labels: np.ndarray
+    files: tuple[str, ...]
+
+
+class TinyImageNet:
+    """Read-only view of a Tiny ImageNet folder or zip in the official layout.
+
+    ``classes`` chooses the subset and its order (WordNet ids); the default is
+    :data:`PAPER_WNIDS` when the data holds them all, else every class in
+    ``wnids.txt``.
+    """
+
+    def __init__(self, path: str | os.PathLike | None = None, classes: tuple[str, ...] | None = None):
+        self.path = locate_dataset(path)
+        if self.path.is_dir():
+            self._zip = None
+            names = [p.relative_to(self.path).as_posix() for p in self.path.rglob("wnids.txt")]
+        else:
+            try:
+                self._zip = zipfile.ZipFile(self.path)
+            except (zipfile.BadZipFile, OSError) as exc:
+                raise DatasetError(f"{self.path} is not a readable zip archive ({exc}).") from exc
+            names = [n for n in self._zip.namelist() if PurePosixPath(n).name == "wnids.txt"]
+        if not names:
+            raise DatasetError(f"{self.path} holds no wnids.txt: it is not in the Tiny ImageNet layout.")
+        self._root = PurePosixPath(min(names, key=len)).parent
+        self.all_wnids = tuple(self._read_text("wnids.txt").split())
+        self.words = dict(
+            line.split("\t", 1) for line in self._read_text("words.txt").splitlines() if "\t" in line
+        )
+        if classes is None:
+            classes = PAPER_WNIDS if set(PAPER_WNIDS) <= set(self.all_wnids) else self.all_wnids
+        missing = [c for c in classes if c not in self.all_wnids]
+        if missing:
+            raise DatasetError(f"These classes are not in {self.path}: {', '.join(missing)}")
+        self.wnids = tuple(classes)
+
+    # -- raw access -------------------------------------------------------
+    def _member(self, relative: str) -> str:
+        return str(self._root / relative) if str(self._root) != "." else relative
+
+    def read_bytes(self, relative: str) -> bytes:
+        """The bytes of one file, named relative to the data set's root."""
+        member = self._member(relative)
+        try:
+            if self._zip is not None:
+                return self._zip.read(member)
+            return (self.path / member).read_bytes()
+        except (KeyError, OSError, zipfile.BadZipFile) as exc:
+            raise DatasetError(f"{relative} is missing from {self.path}.") from exc
+
+    def _read_text(self, relative: str) -> str:
+        return self.read_bytes(relative).decode("utf-8")
+
+    def _list(self, folder: str) -> list[str]:
+        prefix = self._member(folder).rstrip("/") + "/"
+        if self._zip is not None:
+            names = [n[len(prefix):] for n in self._zip.namelist() if n.startswith(prefix)]
+            return sorted(n for n in names if n and "/" not in n)
+        directory = self.path / prefix
+        return sorted(p.name for p in directory.iterdir() if p.is_file()) if directory.is_dir() else []
+
+    # -- the splits -------------------------------------------------------
+    def class_name(self, wnid: str) -> str:
+        """Short name: the paper's for its ten classes, else the first WordNet synonym."""
+        return dict(PAPER_CLASSES).get(wnid) or self.words.get(wnid, wnid).split(",")[0].strip()
+
+    @property
+    def class_names(self) -> tuple[str, ...]:
+        return tuple(self.class_name(w) for w in self.wnids)
+
+    def train_files(self) -> list[tuple[str, int]]:
+        """(relative path, label) of every training image of the chosen classes."""
+        files = []
+        for label, wnid in enumerate(self.wnids):
+            names = self._list(f"train/{wnid}/images")
+            if not names:
+                raise DatasetError(f"No training images for {wnid} in {self.path}.")
+            files += [(f"train/{wnid}/images/{n}", label) for n in names]
+        return files
+
+    def val_files(self) -> list[tuple[str, int]]:
+        """(relative path, label) of every validation image of the chosen classes."""
+        index = {wnid: i for i, wnid in enumerate(self.wnids)}
+        files = []
+        for line in self._read_text("val/val_annotations.txt").splitlines():
+            parts = line.split("\t")
+            if len(parts) >= 2 and parts[1] in index:
+                files.append((f"val/images/{parts[0]}", index[parts[1]]))
+        return files
+
+    def load(self, split: str, size: tuple[int, int] = (64, 64), limit_per_class: int | None = None) -> Split:
+        """Decode a split ("train" or "val") into memory, preprocessed to ``size``."""
+        if split not in ("train", "val"):
+            raise ValueError(f"split must be 'train' or 'val', not {split!r}")
+        files = self.train_files() if split == "train" else self.val_files()
+        if limit_per_class is not None:
+            counts: dict[int, int] = {}
+            kept = []
+            for name, label in files:
+                if counts.get(label, 0) < limit_per_class:
+                    counts[label] = counts.get(label, 0) + 1
+                    kept.append((name, label))
+            files = kept
+        images = np.empty((len(files), *size, 3), dtype=np.uint8)
+        for i, (name, _) in enumerate(files):
+            try:
+                images[i] = fit_rgb(self.read_bytes(name), size)
+            except ImageError as exc:
+                raise DatasetError(f"{name} in {self.path} is not a readable image: {exc}") from exc
+        labels = np.array([label for _, label in files], dtype=np.int64)
+        return Split(images, labels, tuple(name for name, _ in files))
+
+    def fingerprint(self) -> str:
+        """sha256 of the archive (or of wnids.txt for a folder): names the data a model saw."""
+        digest = hashlib.sha256()
+        if self._zip is not None:
+            with open(self.path, "rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(block)
+        else:
+            digest.update(self.read_bytes("wnids.txt"))
+            digest.update(self.read_bytes("val/val_annotations.txt"))
+        return digest.hexdigest()
