@@ -17,7 +17,6 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 import keras  # noqa: E402
-import numpy as np  # noqa: E402
 
 from .errors import ModelLoadError  # noqa: E402
 
@@ -78,3 +77,77 @@ def save_model_atomically(model: keras.Model, path: str | os.PathLike, card: dic
     finally:
         tmp_model.unlink(missing_ok=True)
         tmp_card.unlink(missing_ok=True)
+
+
+# -- loading --------------------------------------------------------------------------
+
+
+def load_model(path: str | os.PathLike | None = None, class_names: tuple[str, ...] | None = None) -> LoadedModel:
+    """Load a Tiny VGG (or any sequential CNN the book can explain) from any format we accept.
+
+    ``path`` may be a ``.keras`` file, a legacy ``.h5`` file, or a TensorFlow.js
+    layers model (its ``model.json`` or the folder holding it, with its weight
+    shards beside it). The default is the model shipped in ``model/``. Class
+    names come from ``class_names``, else the model card beside the file, else
+    the TensorFlow.js metadata, else "class 0", "class 1", ...
+
+    Every problem (missing, corrupt, truncated, mismatched or unsupported
+    file) raises :class:`ModelLoadError` with a plain message.
+    """
+    source = Path(path) if path is not None else SHIPPED_MODEL
+    if not source.exists():
+        raise ModelLoadError(f"There is no model file at {source}.")
+    metadata: dict = {}
+    if source.is_dir() or source.suffix == ".json":
+        from .tfjs import read_tfjs_model
+
+        keras_model, metadata = read_tfjs_model(source)
+    elif source.suffix in (".keras", ".h5", ".hdf5"):
+        keras_model = _load_keras_file(source)
+    else:
+        raise ModelLoadError(
+            f"{source.name}: unknown model format. Use a .keras or .h5 file, or a TensorFlow.js model.json."
+        )
+    check_supported(keras_model)
+
+    card_file = card_path(source / "model.json" if source.is_dir() else source)
+    card = {}
+    if card_file.exists():
+        try:
+            card = json.loads(card_file.read_text())
+        except (OSError, ValueError) as exc:
+            raise ModelLoadError(f"The model card {card_file.name} is not valid JSON ({exc}).") from exc
+    num_classes = int(keras_model.output_shape[-1])
+    names = class_names or card.get("class_names") or metadata.get("class_names")
+    names = tuple(names) if names else tuple(f"class {i}" for i in range(num_classes))
+    if len(names) != num_classes:
+        raise ModelLoadError(f"The model has {num_classes} outputs but {len(names)} class names were given.")
+    return LoadedModel(keras_model, names, source, card)
+
+
+def _load_keras_file(source: Path) -> keras.Model:
+    try:
+        return keras.saving.load_model(source, compile=False)
+    except Exception as exc:  # Keras raises many kinds here (zip, HDF5, JSON, shape errors)
+        raise ModelLoadError(
+            f"{source.name} could not be loaded as a Keras model: the file is corrupt, truncated, "
+            f"or was not saved by Keras ({type(exc).__name__}: {str(exc)[:200]})."
+        ) from exc
+
+
+def check_supported(keras_model: keras.Model) -> None:
+    """Refuse models the trace and views cannot explain, naming the first odd layer."""
+    if not isinstance(keras_model, keras.Sequential):
+        raise ModelLoadError("Only sequential CNNs (one layer after another) can be explained.")
+    for layer in keras_model.layers:
+        kind = type(layer).__name__
+        if kind not in SUPPORTED_LAYERS:
+            raise ModelLoadError(
+                f"Layer {layer.name!r} is a {kind}; the book explains only "
+                f"{', '.join(SUPPORTED_LAYERS[1:])} layers."
+            )
+    shape = keras_model.input_shape
+    if len(shape) != 4 or any(d is None for d in shape[1:]):
+        raise ModelLoadError(f"The model's input must be a fixed-size image (height, width, channels), not {shape}.")
+    if not keras_model.layers or type(keras_model.layers[-1]).__name__ != "Dense":
+        raise ModelLoadError("The model must end in a Dense layer that scores the classes.")
