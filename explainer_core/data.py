@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -40,25 +41,35 @@ OFFICIAL_ARCHIVE = "tiny-imagenet-200.zip"
 
 
 def cache_dir() -> Path:
-    """The user cache folder (``$XDG_CACHE_HOME/cnn-explainer``)."""
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "cnn-explainer"
+    """The user cache folder: ``$XDG_CACHE_HOME/cnn-explainer``, else ``~/.cache/cnn-explainer``.
+
+    A relative ``$XDG_CACHE_HOME`` is ignored (as the XDG spec asks), so the
+    cache does not move with the working directory.
+    """
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    return (Path(base) if os.path.isabs(base) else Path.home() / ".cache") / "cnn-explainer"
 
 
 def locate_dataset(path: str | os.PathLike | None = None) -> Path:
     """Where the data set is: ``path``, else ``$CNN_EXPLAINER_DATA``, else the cache.
 
+    An empty string counts as not given, for both. A path that is given but
+    missing is an error, not a reason to fall back: the user asked for it.
     Raises :class:`DatasetError` saying what to do when nothing is found.
     """
-    if path is None:
-        path = os.environ.get(ENV_VAR) or None
-        origin = f"${ENV_VAR}" if path else None
+    if path is None or (isinstance(path, str) and not path.strip()):
+        path = os.environ.get(ENV_VAR, "").strip() or None
+        origin = f"${ENV_VAR}"
     else:
         origin = "the path given"
     if path is not None:
         candidate = Path(path).expanduser()
         if not candidate.exists():
-            raise DatasetError(f"The Tiny ImageNet data named by {origin} does not exist: {candidate}")
+            raise DatasetError(
+                f"The Tiny ImageNet data named by {origin} does not exist: {candidate.absolute()}. "
+                "Point it at a folder or zip in the official layout (such as tiny-imagenet-200.zip), "
+                "or run `python -m explainer_core.download` to fetch the official archive."
+            )
         return candidate
     for candidate in (cache_dir() / OFFICIAL_ARCHIVE, cache_dir() / "tiny-imagenet-200"):
         if candidate.exists():
@@ -92,7 +103,10 @@ class TinyImageNet:
         self.path = locate_dataset(path)
         if self.path.is_dir():
             self._zip = None
-            names = [p.relative_to(self.path).as_posix() for p in self.path.rglob("wnids.txt")]
+            # The root or up to two folders down (the official zip extracted into
+            # a folder of its own name): never a walk of a whole home folder.
+            found = [self.path / "wnids.txt", *self.path.glob("*/wnids.txt"), *self.path.glob("*/*/wnids.txt")]
+            names = [p.relative_to(self.path).as_posix() for p in found if p.is_file()]
         else:
             try:
                 self._zip = zipfile.ZipFile(self.path)
@@ -108,6 +122,12 @@ class TinyImageNet:
         )
         if classes is None:
             classes = PAPER_WNIDS if set(PAPER_WNIDS) <= set(self.all_wnids) else self.all_wnids
+        classes = (classes,) if isinstance(classes, str) else tuple(classes)
+        if not classes:
+            raise DatasetError("Choose at least one class.")
+        repeated = sorted({c for c in classes if classes.count(c) > 1})
+        if repeated:
+            raise DatasetError(f"Each class may be chosen once; repeated: {', '.join(repeated)}")
         missing = [c for c in classes if c not in self.all_wnids]
         if missing:
             raise DatasetError(f"These classes are not in {self.path}: {', '.join(missing)}")
@@ -124,19 +144,30 @@ class TinyImageNet:
             if self._zip is not None:
                 return self._zip.read(member)
             return (self.path / member).read_bytes()
-        except (KeyError, OSError, zipfile.BadZipFile) as exc:
+        except (KeyError, FileNotFoundError, IsADirectoryError) as exc:
             raise DatasetError(f"{relative} is missing from {self.path}.") from exc
+        except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+            raise DatasetError(
+                f"{relative} in {self.path} cannot be read ({exc}); "
+                "if it is damaged, fetch or extract the data set again."
+            ) from exc
 
     def _read_text(self, relative: str) -> str:
-        return self.read_bytes(relative).decode("utf-8")
+        try:
+            return self.read_bytes(relative).decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise DatasetError(f"{relative} in {self.path} is not UTF-8 text ({exc}).") from exc
 
     def _list(self, folder: str) -> list[str]:
         prefix = self._member(folder).rstrip("/") + "/"
         if self._zip is not None:
             names = [n[len(prefix):] for n in self._zip.namelist() if n.startswith(prefix)]
-            return sorted(n for n in names if n and "/" not in n)
-        directory = self.path / prefix
-        return sorted(p.name for p in directory.iterdir() if p.is_file()) if directory.is_dir() else []
+            names = [n for n in names if n and "/" not in n]
+        else:
+            directory = self.path / prefix
+            names = [p.name for p in directory.iterdir() if p.is_file()] if directory.is_dir() else []
+        # Hidden files (.DS_Store, ._name from macOS) are never images of the set.
+        return sorted(n for n in names if not n.startswith("."))
 
     # -- the splits -------------------------------------------------------
     def class_name(self, wnid: str) -> str:
@@ -165,6 +196,10 @@ class TinyImageNet:
             parts = line.split("\t")
             if len(parts) >= 2 and parts[1] in index:
                 files.append((f"val/images/{parts[0]}", index[parts[1]]))
+        seen = {label for _, label in files}
+        empty = [wnid for wnid in self.wnids if index[wnid] not in seen]
+        if empty:
+            raise DatasetError(f"No validation images for {', '.join(empty)} in {self.path}.")
         return files
 
     def load(self, split: str, size: tuple[int, int] = (64, 64), limit_per_class: int | None = None) -> Split:

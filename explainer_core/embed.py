@@ -1,0 +1,132 @@
+"""Embedding Bokeh views in the book's pages.
+
+A chapter builds a Bokeh layout and ends a code cell with ``show(layout)``. The
+cell's output is the ``<div>`` and ``<script>`` from :func:`bokeh.embed.components`,
+wrapped in a marker ``<div class="explainer-bokeh">`` that names the BokehJS bundles
+the item needs. BokehJS itself is never in the output: it is loaded once per page by
+:mod:`explainer_core.sphinx_ext`, from the book's own ``_static`` folder, on the
+pages that carry a marker. (``bokeh.io.show`` and ``output_notebook`` would instead
+inline the whole library in every cell or fetch it from a CDN.)
+
+Outside the book, e.g. in JupyterLab, run ``bokeh.io.output_notebook()`` once first
+so that BokehJS is on the page; ``show`` then works there too.
+
+Explained in the chapter "How the book is built" (book/10_how_the_book_is_built.md).
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
+
+import bokeh
+from bokeh.embed import components
+from bokeh.embed.bundle import bundle_for_objs_and_resources
+from bokeh.model import Model
+from bokeh.resources import Resources
+from bokeh.util.paths import bokehjs_path
+
+__all__ = [
+    "BUNDLES_ATTRIBUTE",
+    "CORE_BUNDLE",
+    "MARKER_CLASS",
+    "BokehItem",
+    "bokehjs_files",
+    "bokehjs_version",
+    "required_bundles",
+    "show",
+]
+
+#: CSS class of the wrapper around every embedded item; the Sphinx extension and the
+#: browser tests find plots by it.
+MARKER_CLASS = "explainer-bokeh"
+#: Attribute on the wrapper listing the BokehJS files the item needs, space separated.
+BUNDLES_ATTRIBUTE = "data-bokeh-bundles"
+#: The one bundle every item needs; the others (widgets, tables, gl, mathjax) add to it.
+CORE_BUNDLE = "bokeh.min.js"
+
+
+def bokehjs_version() -> str:
+    """The version of the installed Bokeh, which the served BokehJS must match exactly."""
+    return bokeh.__version__
+
+
+def _js_dir() -> Path:
+    return Path(bokehjs_path()) / "js"
+
+
+def required_bundles(obj: Model) -> tuple[str, ...]:
+    """The minified BokehJS files that ``obj`` needs, in load order.
+
+    Bokeh itself decides (widgets, tables, WebGL and MathJax are separate bundles);
+    we only turn its URLs into file names under ``bokeh/server/static/js``.
+    """
+    bundle = bundle_for_objs_and_resources([obj], Resources(mode="server", minified=True))
+    names = [PurePosixPath(urlsplit(str(url)).path).name for url in bundle.js_urls]
+    unknown = [name for name in names if not (_js_dir() / name).is_file()]
+    if unknown:
+        raise ValueError(
+            f"{type(obj).__name__} needs BokehJS files that the bokeh package does not ship: {unknown}; "
+            "custom Bokeh extensions are not supported by the offline book"
+        )
+    if CORE_BUNDLE not in names:
+        names.insert(0, CORE_BUNDLE)
+    return tuple(names)
+
+
+def bokehjs_files(bundles: Iterable[str]) -> list[Path]:
+    """Paths of the installed BokehJS files named in ``bundles`` (used by the Sphinx extension)."""
+    paths = []
+    for name in bundles:
+        path = _js_dir() / PurePosixPath(name).name
+        if not path.is_file():
+            raise FileNotFoundError(f"BokehJS file {name!r} is not in {_js_dir()}")
+        paths.append(path)
+    return paths
+
+
+@dataclass(frozen=True)
+class BokehItem:
+    """One embedded Bokeh layout: what a notebook cell displays as ``text/html``.
+
+    ``script`` and ``div`` are exactly what :func:`bokeh.embed.components` returned;
+    ``bundles`` are the BokehJS files the page has to load before the script runs.
+    """
+
+    script: str
+    div: str
+    bundles: tuple[str, ...]
+    kind: str
+
+    def to_html(self) -> str:
+        bundles = html.escape(" ".join(self.bundles), quote=True)
+        return (
+            f'<div class="{MARKER_CLASS}" {BUNDLES_ATTRIBUTE}="{bundles}">\n'
+            f"{self.div}\n{self.script}\n</div>"
+        )
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+    def __repr__(self) -> str:
+        return f"<BokehItem {self.kind} needing {', '.join(self.bundles)}>"
+
+
+def show(obj: Model) -> BokehItem:
+    """Embed a Bokeh layout in the page; the book's replacement for ``bokeh.io.show``.
+
+    Return it as the last expression of a cell (as with any IPython display object),
+    or pass it to ``IPython.display.display`` elsewhere in a cell::
+
+        p = figure(height=200, sizing_mode="stretch_width")
+        p.line([0, 1, 2], [0, 1, 0])
+        show(p)
+    """
+    if not isinstance(obj, Model):
+        raise TypeError(f"show() embeds a Bokeh model or layout, not {type(obj).__name__}")
+    bundles = required_bundles(obj)
+    script, div = components(obj)
+    return BokehItem(script=script, div=div, bundles=bundles, kind=type(obj).__name__)

@@ -1,0 +1,71 @@
+"""Colour-scale ranges for the activation heatmaps (CNN Explainer, Sect. 6 and 6.6).
+
+CNN Explainer draws activation maps with a diverging red-white-blue scale,
+white at zero, and lets the learner choose over which group of layers the scale
+is shared. The choice decides what a colour means: with one range per layer
+every layer uses its full colour range; with one global range the learner can
+compare magnitudes across the whole network. The groups come from the
+network's structure, never from layer names:
+
+* ``"layer"``: every activation layer on its own;
+* ``"unit"``: a convolution with the layers after it up to the next
+  convolution (its ReLU, and a pooling layer that closes a module), CNN
+  Explainer's "local" scale;
+* ``"module"``: the layers up to and including a max pooling layer;
+* ``"global"``: all activation layers together.
+
+Only image-shaped steps (conv, relu, maxpool) are heatmaps and get a range.
+Each range is symmetric, ``(-m, m)`` with ``m`` the largest absolute value in the
+group, so that zero stays white; CNN Explainer pads ``m`` by 0.1 for its legend,
+a view may do the same. An all-zero group gets (-1, 1) so no view divides by zero.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .network import SPATIAL_KINDS, Network
+from .trace import Trace
+
+__all__ = ["MODES", "color_ranges", "scale_groups"]
+
+MODES = ("layer", "unit", "module", "global")
+
+
+def scale_groups(network: Network, mode: str = "unit") -> tuple[tuple[str, ...], ...]:
+    """The image-shaped steps of ``network`` grouped so that each group shares one colour range."""
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}.")
+    groups: list[list[str]] = []
+    current: list[str] = []
+    for step in network.layers:
+        if step.kind not in SPATIAL_KINDS:
+            continue
+        starts = (
+            mode == "layer"
+            or (mode == "unit" and step.kind == "conv")
+        )
+        if starts and current:
+            groups.append(current)
+            current = []
+        current.append(step.name)
+        if mode == "module" and step.kind == "maxpool":
+            groups.append(current)
+            current = []
+    if current:
+        groups.append(current)
+    if mode == "global":
+        groups = [[name for group in groups for name in group]]
+    return tuple(tuple(group) for group in groups)
+
+
+def color_ranges(trace: Trace, mode: str = "unit") -> dict[str, tuple[float, float]]:
+    """For every heatmap layer of ``trace``, the symmetric (min, max) of its diverging colour scale."""
+    ranges: dict[str, tuple[float, float]] = {}
+    for group in scale_groups(trace.network, mode):
+        largest = max(float(np.max(np.abs(trace.outputs[name]))) for name in group)
+        if largest == 0.0:
+            largest = 1.0
+        for name in group:
+            ranges[name] = (-largest, largest)
+    return ranges

@@ -1,0 +1,24 @@
+"""Browser-side callbacks: the code lives in ``explainer_core/js/*.js``, read once.
+
+Each ``.js`` file is the body of a Bokeh ``CustomJS`` callback; the names it
+uses are the ``args`` passed here. Keeping them as files lets them be read,
+linted and tested as JavaScript rather than as strings inside Python.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib.resources import files
+
+from bokeh.models import CustomJS
+
+
+@cache
+def js_source(name: str) -> str:
+    """The text of ``explainer_core/js/<name>.js``."""
+    return files("explainer_core").joinpath("js", f"{name}.js").read_text(encoding="utf-8")
+
+
+def custom_js(name: str, **args) -> CustomJS:
+    """A ``CustomJS`` callback whose code is ``js/<name>.js`` and whose variables are ``args``."""
+    return CustomJS(args=args, code=js_source(name))

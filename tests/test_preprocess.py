@@ -1,0 +1,449 @@
+"""Any picture a learner has becomes the model's input (explainer_core.preprocess)."""
+
+from __future__ import annotations
+
+import io
+import struct
+import time
+import warnings
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageFile
+
+from explainer_core import preprocess
+from explainer_core.errors import ImageError
+from explainer_core.preprocess import fit_rgb, load_pil, prepare_image, resize_plan
+
+RED, GREEN, BLUE, WHITE = (255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 255)
+
+
+def _png(image: Image.Image, **params) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG", **params)
+    return buffer.getvalue()
+
+
+def _encoded(image: Image.Image, fmt: str, **params) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, fmt, **params)
+    return buffer.getvalue()
+
+
+def _check_input(array: np.ndarray, size=(64, 64)) -> None:
+    assert array.shape == (*size, 3)
+    assert array.dtype == np.float32
+    assert 0.0 <= array.min() and array.max() <= 1.0
+
+
+# -- every source type --------------------------------------------------------
+def _quadrants(size: int = 64) -> np.ndarray:
+    """Red, green / blue, white quadrants: any flip, rotation or channel swap shows."""
+    pattern = np.zeros((size, size, 3), dtype=np.uint8)
+    half = size // 2
+    pattern[:half, :half], pattern[:half, half:] = RED, GREEN
+    pattern[half:, :half], pattern[half:, half:] = BLUE, WHITE
+    return pattern
+
+
+def _as_path(tmp_path: Path, data: bytes) -> Path:
+    path = tmp_path / "picture.png"
+    path.write_bytes(data)
+    return path
+
+
+SOURCES = {
+    "str-path": lambda tmp_path, png: str(_as_path(tmp_path, png)),
+    "pathlib-path": lambda tmp_path, png: _as_path(tmp_path, png),
+    "bytes": lambda tmp_path, png: png,
+    "bytearray": lambda tmp_path, png: bytearray(png),
+    "memoryview": lambda tmp_path, png: memoryview(png),
+    "bytesio": lambda tmp_path, png: io.BytesIO(png),
+    "open-file": lambda tmp_path, png: open(_as_path(tmp_path, png), "rb"),
+    "pil-image": lambda tmp_path, png: Image.open(io.BytesIO(png)),
+    "array": lambda tmp_path, png: _quadrants(),
+}
+
+
+@pytest.mark.parametrize("kind", SOURCES)
+def test_every_kind_of_source_gives_the_same_input(tmp_path, kind):
+    source = SOURCES[kind](tmp_path, _png(Image.fromarray(_quadrants())))
+    try:
+        result = prepare_image(source)
+    finally:
+        if hasattr(source, "close"):
+            source.close()
+    _check_input(result)
+    assert np.array_equal(result, _quadrants().astype(np.float32) / 255)
+
+
+def test_a_pil_image_passed_in_is_left_as_it_was():
+    image = Image.new("RGBA", (40, 20), (10, 20, 30, 0))
+    prepare_image(image)
+    assert image.mode == "RGBA" and image.size == (40, 20) and image.getpixel((0, 0)) == (10, 20, 30, 0)
+
+
+def test_load_pil_keeps_the_mode_and_closes_nothing_it_did_not_open(tmp_path):
+    path = _as_path(tmp_path, _png(Image.new("LA", (5, 3), (7, 128))))
+    image = load_pil(path)
+    assert image.mode == "LA" and image.size == (5, 3) and image.getpixel((0, 0)) == (7, 128)
+
+
+# -- every colour mode ----------------------------------------------------------
+def _palette(transparent: bool = True) -> Image.Image:
+    """Left half palette index 0 (green, marked transparent if asked), right half index 1 (red)."""
+    image = Image.new("P", (64, 64), 0)
+    image.putpalette([*GREEN, *RED] + [0] * 762)
+    image.paste(1, (32, 0, 64, 64))
+    if transparent:
+        image.info["transparency"] = 0
+    return image
+
+
+def _rgba_half_transparent() -> Image.Image:
+    """Left half opaque red, right half fully transparent black."""
+    array = np.zeros((64, 64, 4), dtype=np.uint8)
+    array[:, :32] = (*RED, 255)
+    return Image.fromarray(array, "RGBA")
+
+
+# name -> (image, expected left-half colour, expected right-half colour)
+MODES = {
+    "RGB": (lambda: Image.new("RGB", (64, 64), (12, 34, 56)), (12, 34, 56), (12, 34, 56)),
+    "L": (lambda: Image.new("L", (64, 64), 100), (100,) * 3, (100,) * 3),
+    "LA-transparent": (lambda: Image.new("LA", (64, 64), (0, 0)), WHITE, WHITE),
+    "LA-opaque": (lambda: Image.new("LA", (64, 64), (70, 255)), (70,) * 3, (70,) * 3),
+    "RGBA": (_rgba_half_transparent, RED, WHITE),
+    "RGBA-half-alpha": (lambda: Image.new("RGBA", (64, 64), (0, 0, 0, 128)), (127,) * 3, (127,) * 3),
+    "P": (lambda: _palette(transparent=False), GREEN, RED),
+    "P-transparency": (_palette, WHITE, RED),
+    "PA": (lambda: _palette().convert("PA"), WHITE, RED),
+    "CMYK": (lambda: Image.new("CMYK", (64, 64), (255, 0, 0, 0)), (0, 255, 255), (0, 255, 255)),
+    "1": (lambda: Image.new("1", (64, 64), 1), WHITE, WHITE),
+    "I;16": (lambda: Image.fromarray(np.full((64, 64), 257 * 200, np.uint16)), (200,) * 3, (200,) * 3),
+    "I": (lambda: Image.fromarray(np.full((64, 64), 257 * 30, np.int32)), (30,) * 3, (30,) * 3),
+    "F": (lambda: Image.fromarray(np.full((64, 64), 0.5, np.float32)), (128,) * 3, (128,) * 3),
+    "YCbCr": (lambda: Image.new("RGB", (64, 64), (12, 34, 56)).convert("YCbCr"), (12, 34, 56), (12, 34, 56)),
+}
+
+
+NOT_IN_PNG = ("PA", "CMYK", "F", "YCbCr", "I")  # "I" comes from 16-bit PGM: see the gradient test
+
+
+@pytest.mark.parametrize(
+    ("name", "via"),
+    [(name, "memory") for name in MODES] + [(name, "png-file") for name in MODES if name not in NOT_IN_PNG],
+)
+def test_every_colour_mode_becomes_rgb_with_the_right_colours(tmp_path, name, via):
+    make, left, right = MODES[name]
+    image = make() if via == "memory" else _as_path(tmp_path, _png(make()))
+    result = fit_rgb(image)
+    assert result.shape == (64, 64, 3) and result.dtype == np.uint8
+    # One level of rounding in Pillow's conversions; YCbCr's round trip loses a little more.
+    tolerance = 3 if name == "YCbCr" else 1
+    assert np.abs(result[:, :28].astype(int) - left).max() <= tolerance, result[0, 0]
+    assert np.abs(result[:, 36:].astype(int) - right).max() <= tolerance, result[0, -1]
+
+
+def test_a_one_bit_image_keeps_its_black_and_white_pixels():
+    checker = (np.indices((64, 64)).sum(axis=0) % 2).astype(bool)
+    result = fit_rgb(Image.fromarray(checker))
+    assert np.array_equal(result[..., 0], checker * np.uint8(255))
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "TIFF"])
+def test_a_cmyk_file_is_converted_to_rgb(tmp_path, fmt):
+    path = tmp_path / f"cyan.{fmt.lower()}"
+    Image.new("CMYK", (64, 64), (255, 0, 0, 0)).save(path, fmt)
+    assert np.abs(fit_rgb(path).astype(int) - (0, 255, 255)).max() <= 3
+
+
+@pytest.mark.parametrize("fmt", ["GIF", "PNG"])
+def test_a_transparent_palette_file_is_composited_over_white(tmp_path, fmt):
+    path = tmp_path / f"logo.{fmt.lower()}"
+    _palette().save(path, fmt, transparency=0)
+    result = fit_rgb(path)
+    assert (result[:, :30] == WHITE).all() and (result[:, 34:] == RED).all()
+
+
+@pytest.mark.parametrize(("fmt", "mode"), [("png", "I;16"), ("pgm", "I"), ("tiff", "I;16")])
+def test_a_16_bit_gradient_is_scaled_not_clipped(tmp_path, fmt, mode):
+    values = np.round(np.linspace(0, 65535, 64)).astype(np.uint16)
+    path = tmp_path / f"gradient.{fmt}"
+    Image.fromarray(np.tile(values, (64, 1))).save(path)
+    assert Image.open(path).mode == mode  # the modes Pillow gives 16-bit files
+    result = prepare_image(path)
+    _check_input(result)
+    expected = np.floor(values / 257 + 0.5) / 255
+    assert np.allclose(result[0, :, 0], expected, atol=1e-6)
+    assert result[0, 0, 0] == 0.0 and result[0, -1, 0] == 1.0
+    assert np.all(np.diff(result[0, :, 0]) > 0)  # a ramp, not a white wall
+
+
+# -- EXIF orientation -----------------------------------------------------------
+# The EXIF spec's meaning of each orientation, as the change that makes the stored pixels upright.
+UPRIGHT = {
+    1: lambda a: a,
+    2: lambda a: a[:, ::-1],
+    3: lambda a: a[::-1, ::-1],
+    4: lambda a: a[::-1],
+    5: lambda a: np.rot90(a[:, ::-1], k=1),  # mirror, then a quarter turn anticlockwise
+    6: lambda a: np.rot90(a, k=-1),  # a quarter turn clockwise
+    7: lambda a: np.rot90(a[:, ::-1], k=-1),  # mirror, then a quarter turn clockwise
+    8: lambda a: np.rot90(a, k=1),  # a quarter turn anticlockwise
+}
+
+
+def _with_orientation(image: Image.Image, orientation: int, fmt: str = "PNG") -> bytes:
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    return _encoded(image, fmt, exif=exif, **({"quality": 95} if fmt == "JPEG" else {}))
+
+
+@pytest.mark.parametrize("orientation", UPRIGHT)
+def test_exif_orientation_is_applied(orientation):
+    stored = _quadrants()
+    result = fit_rgb(_with_orientation(Image.fromarray(stored), orientation))
+    assert np.array_equal(result, UPRIGHT[orientation](stored))
+
+
+def test_a_phone_photo_taken_upright_comes_out_upright():
+    """Stored landscape, red left and blue right, tagged "rotate 90 degrees clockwise"."""
+    stored = np.zeros((64, 128, 3), dtype=np.uint8)
+    stored[:, :64], stored[:, 64:] = RED, BLUE
+    result = fit_rgb(_with_orientation(Image.fromarray(stored), 6, "JPEG"))
+    # Upright it is portrait, red on top; the centre crop keeps both halves.
+    assert np.abs(result[:28].astype(int) - RED).max() < 20
+    assert np.abs(result[36:].astype(int) - BLUE).max() < 20
+
+
+def test_a_damaged_exif_block_does_not_stop_the_picture(monkeypatch):
+    def broken(image):
+        raise SyntaxError("not a TIFF file")
+
+    monkeypatch.setattr(preprocess.ImageOps, "exif_transpose", broken)
+    assert np.array_equal(fit_rgb(_png(Image.fromarray(_quadrants()))), _quadrants())
+
+
+# -- NumPy arrays ---------------------------------------------------------------
+ARRAYS = {
+    "uint8-HxW": (np.full((64, 64), 200, np.uint8), (200,) * 3),
+    "uint8-HxWx1": (np.full((64, 64, 1), 90, np.uint8), (90,) * 3),
+    "uint8-HxWx3": (np.full((64, 64, 3), (1, 2, 3), np.uint8), (1, 2, 3)),
+    "uint8-HxWx4-opaque": (np.full((64, 64, 4), (9, 8, 7, 255), np.uint8), (9, 8, 7)),
+    "uint8-HxWx4-transparent": (np.full((64, 64, 4), (9, 8, 7, 0), np.uint8), WHITE),
+    "float64-HxW": (np.full((64, 64), 0.5), (128,) * 3),
+    "float32-HxWx3": (np.full((64, 64, 3), (0.0, 1.0, 0.25), np.float32), (0, 255, 64)),
+    "float16-HxWx3": (np.full((64, 64, 3), (1.0, 0.0, 0.0), np.float16), RED),
+}
+
+
+@pytest.mark.parametrize("name", ARRAYS)
+def test_arrays_of_the_documented_kinds_are_accepted(name):
+    array, colour = ARRAYS[name]
+    result = prepare_image(array)
+    _check_input(result)
+    assert np.allclose(result, np.array(colour) / 255, atol=1 / 255 + 1e-6)
+
+
+BAD_ARRAYS = {
+    "nan": (np.full((8, 8, 3), np.nan), "NaN or infinite"),
+    "inf": (np.full((8, 8), np.inf), "NaN or infinite"),
+    "float-above-one": (np.full((8, 8, 3), 255.0), r"\[0, 1\].*\[255, 255\]"),
+    "float-negative": (np.full((8, 8), -0.5), r"\[0, 1\]"),
+    "int64": (np.zeros((8, 8, 3), np.int64), "uint8 .* or float .* not int64"),
+    "bool": (np.zeros((8, 8), bool), "not bool"),
+    "two-channels": (np.zeros((8, 8, 2), np.uint8), r"not \(8, 8, 2\)"),
+    "five-channels": (np.zeros((8, 8, 5), np.uint8), r"not \(8, 8, 5\)"),
+    "one-dimensional": (np.zeros(64, np.uint8), r"not \(64,\)"),
+    "batch": (np.zeros((2, 8, 8, 3), np.uint8), r"not \(2, 8, 8, 3\)"),
+    "no-pixels": (np.zeros((0, 8, 3), np.uint8), "no pixels"),
+}
+
+
+@pytest.mark.parametrize("name", BAD_ARRAYS)
+def test_arrays_of_other_kinds_are_an_image_error(name):
+    array, message = BAD_ARRAYS[name]
+    with pytest.raises(ImageError, match=message):
+        prepare_image(array)
+
+
+# -- aspect ratio and the centre crop ---------------------------------------------
+def _thirds(width: int, height: int, vertical: bool = False) -> np.ndarray:
+    """Red, green, blue thirds across (or down, with ``vertical``) the picture."""
+    array = np.zeros((height, width, 3), dtype=np.uint8)
+    length = height if vertical else width
+    cuts = [0, round(length / 3), round(2 * length / 3), length]
+    for colour, start, stop in zip((RED, GREEN, BLUE), cuts, cuts[1:], strict=False):
+        if vertical:
+            array[start:stop] = colour
+        else:
+            array[:, start:stop] = colour
+    return array
+
+
+def test_a_wide_picture_keeps_its_centre():
+    # 128 x 64 fits at scale 1; the crop takes columns 32..95: 11 red, 42 green, 11 blue.
+    result = fit_rgb(_thirds(128, 64))
+    assert (result[:, :11] == RED).all()
+    assert (result[:, 11:53] == GREEN).all()
+    assert (result[:, 53:] == BLUE).all()
+
+
+def test_a_large_wide_picture_is_shrunk_then_cropped():
+    result = fit_rgb(_thirds(384, 192))  # halved to 128 x 64 on the way
+    assert (np.abs(result[:, 2:9].astype(int) - RED) <= 2).all()
+    assert (np.abs(result[:, 14:50].astype(int) - GREEN) <= 2).all()
+    assert (np.abs(result[:, 56:].astype(int) - BLUE) <= 2).all()
+
+
+def test_a_tall_picture_keeps_its_middle_band():
+    result = fit_rgb(_thirds(64, 128, vertical=True))
+    assert (result[:11] == RED).all() and (result[11:53] == GREEN).all() and (result[53:] == BLUE).all()
+
+
+def test_a_small_picture_is_enlarged_to_fill_the_input():
+    result = fit_rgb(_thirds(48, 16))  # scale 4: 192 x 64, crop columns 64..127 = the green third
+    assert (np.abs(result[:, 3:61].astype(int) - GREEN) <= 2).all()
+
+
+@pytest.mark.parametrize("size", [(64, 64), (32, 48), (48, 32), (227, 227), (1, 5)])
+def test_the_output_size_is_any_height_and_width(size):
+    result = prepare_image(_thirds(100, 70), size=size)
+    _check_input(result, size)
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "size", "plan"),
+    [
+        (64, 64, (64, 64), (64, 64, 0, 0)),
+        (128, 64, (64, 64), (128, 64, 32, 0)),
+        (64, 128, (64, 64), (64, 128, 0, 32)),
+        (100, 40, (64, 64), (160, 64, 48, 0)),
+        (5, 2, (5, 5), (13, 5, 4, 0)),  # 12.5 rounds half up, as Math.round does; round() would give 12
+        (3, 7, (64, 64), (64, 149, 0, 42)),  # 149.33 -> 149, top = floor(85 / 2)
+        (640, 480, (32, 48), (48, 36, 0, 2)),
+        (1000, 10, (64, 64), (6400, 64, 3168, 0)),
+    ],
+)
+def test_resize_plan_follows_the_documented_rule(width, height, size, plan):
+    assert resize_plan(width, height, size) == plan
+
+
+@pytest.mark.parametrize("size", [(0, 64), (64,), (64, 64, 3), (-1, 4), (6.5, 4), "64x64", None])
+def test_a_bad_output_size_is_an_image_error(size):
+    with pytest.raises(ImageError, match="size must be"):
+        prepare_image(np.zeros((8, 8), np.uint8), size=size)
+
+
+def test_bilinear_resampling_is_pillows():
+    array = np.random.default_rng(0).integers(0, 256, (90, 120, 3), dtype=np.uint8)
+    expected = Image.fromarray(array).resize((85, 64), Image.Resampling.BILINEAR).crop((10, 0, 74, 64))
+    assert np.array_equal(fit_rgb(array), np.asarray(expected))
+
+
+# -- what is not a picture ------------------------------------------------------------
+def _truncated(fmt: str) -> bytes:
+    noise = Image.fromarray(np.random.default_rng(1).integers(0, 256, (96, 96, 3), dtype=np.uint8))
+    data = _encoded(noise, fmt)
+    return data[: len(data) // 2]
+
+
+NOT_PICTURES = {
+    "empty-bytes": (lambda tmp: b"", "empty"),
+    "empty-file": (lambda tmp: _as_path(tmp, b""), "empty"),
+    "missing-file": (lambda tmp: tmp / "nowhere.png", "no file at"),
+    "a-folder": (lambda tmp: tmp, "is a folder"),
+    "url": (lambda tmp: "https://example.org/cat.png", "does not fetch images from the web"),
+    "svg": (
+        lambda tmp: b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg"><circle r="4"/></svg>',
+        "not an image Pillow can read .*SVG",
+    ),
+    "html": (lambda tmp: b"<!DOCTYPE html><html><body>404</body></html>", "not an image Pillow can read .*web page"),
+    "text": (lambda tmp: b"a shopping list\nmilk\neggs\n", "not an image Pillow can read .*text"),
+    "binary": (lambda tmp: bytes(range(256)) * 4, "not an image Pillow can read .*format"),
+    "truncated-png": (lambda tmp: _truncated("PNG"), "damaged or incomplete"),
+    "truncated-jpeg": (lambda tmp: _truncated("JPEG"), "damaged or incomplete"),
+    "header-only-png": (lambda tmp: _truncated("PNG")[:40], "damaged or incomplete"),
+    "text-mode-file": (lambda tmp: io.StringIO("not bytes"), "opened as text"),
+    "none": (lambda tmp: None, "object of type NoneType"),
+    "number": (lambda tmp: 42, "object of type int"),
+}
+
+
+@pytest.mark.parametrize("name", NOT_PICTURES)
+def test_what_is_not_a_picture_is_an_image_error(tmp_path, name):
+    make, message = NOT_PICTURES[name]
+    with pytest.raises(ImageError, match=message):
+        prepare_image(make(tmp_path))
+
+
+def test_an_unreadable_lazy_pil_image_is_an_image_error():
+    image = Image.open(io.BytesIO(_truncated("PNG")))
+    with pytest.raises(ImageError, match="damaged or incomplete"):
+        prepare_image(image)
+
+
+def test_a_damaged_image_inside_a_real_photo_format_names_the_problem(tmp_path):
+    path = tmp_path / "photo.jpg"
+    path.write_bytes(_truncated("JPEG"))
+    with pytest.raises(ImageError, match="Try saving or downloading it again"):
+        prepare_image(path)
+
+
+# -- decompression bombs ----------------------------------------------------------------
+def _png_header(width: int, height: int) -> bytes:
+    """A PNG that claims ``width`` x ``height`` pixels but holds almost no data."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
+        + chunk(b"IEND", b"")
+    )
+
+
+@pytest.mark.parametrize(
+    "width, height",
+    [(8000, 8000), (10_000, 10_000), (100_000, 100_000)],
+    ids=["above-our-limit", "pillow-warning-range", "pillow-error-range"],
+)
+def test_a_decompression_bomb_is_refused_before_decoding(monkeypatch, tmp_path, width, height):
+    decoded = []
+    original_load = ImageFile.ImageFile.load
+
+    def spy(self):
+        decoded.append(self.size)
+        return original_load(self)
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", spy)
+    bomb = _png_header(width, height)
+    for source in (bomb, _as_path(tmp_path, bomb)):
+        started = time.perf_counter()
+        with warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("always")
+            with pytest.raises(ImageError, match="too large") as caught:
+                prepare_image(source)
+        assert time.perf_counter() - started < 1.0
+        assert not [w for w in seen if issubclass(w.category, Image.DecompressionBombWarning)]
+        assert "50 megapixels" in str(caught.value)
+    assert decoded == []
+
+
+def test_the_pixel_limit_is_checked_for_arrays_and_pil_images_too(monkeypatch):
+    monkeypatch.setattr(preprocess, "MAX_PIXELS", 100)
+    for source in (np.zeros((11, 10), np.uint8), Image.new("RGB", (11, 10))):
+        with pytest.raises(ImageError, match="too large"):
+            prepare_image(source)
+    _check_input(prepare_image(np.zeros((10, 10), np.uint8)))
+
+
+def test_errors_are_value_errors_for_callers_that_catch_those():
+    with pytest.raises(ValueError):
+        prepare_image(b"")
