@@ -14,12 +14,14 @@ Command line::
 from __future__ import annotations
 
 import argparse
+import glob
 import hashlib
 import http.client
 import os
 import re
+import secrets
 import sys
-import tempfile
+import time
 import urllib.error
 import urllib.request
 import zipfile
@@ -59,21 +61,25 @@ def fetch_dataset(
     again and replaces the old one only once complete. Raises
     :class:`DownloadError`.
     """
-    name = PurePosixPath(urlsplit(url).path).name or "download"
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise DownloadError(f"{url!r} is not a URL that can be downloaded: it must start with http:// or https://.")
+    name = PurePosixPath(parts.path).name or "download"
     target = Path(dest).expanduser() if dest is not None else cache_dir() / name
     if target.is_dir():
         target = target / name
     expected = _normalise_checksum(sha256)
-    if expected and target.is_file() and _file_sha256(target) == expected:
+    if expected and _file_sha256(target) == expected:
         return target
+    temp = target.parent / f".{target.name}.{secrets.token_hex(6)}.part"
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+        _remove_stale_parts(target, older_than=max(2 * timeout, 600.0))
+        out = open(temp, "xb")  # a plain new file, so the archive gets the usual permissions
     except OSError as exc:
         raise DownloadError(f"Cannot write into {target.parent} ({exc}).") from exc
-    temp = Path(temp_name)
     try:
-        with open(handle, "wb") as out:
+        with out:
             digest = _copy_url(url, out, timeout=timeout, progress=progress, label=target.name)
             out.flush()
             os.fsync(out.fileno())
@@ -98,11 +104,11 @@ def fetch_dataset(
 
 def _copy_url(url: str, out, *, timeout: float, progress: bool, label: str) -> str:
     """Stream ``url`` into ``out``; return the sha256 of what arrived, complete or raise."""
-    request = urllib.request.Request(url, headers={"User-Agent": "cnn-explainer-book"})
     digest = hashlib.sha256()
     received = 0
     expected_size = None
     try:
+        request = urllib.request.Request(url, headers={"User-Agent": "cnn-explainer-book"})
         with urllib.request.urlopen(request, timeout=timeout) as response:
             length = response.headers.get("Content-Length")
             expected_size = int(length) if length and length.isdigit() else None
@@ -120,6 +126,7 @@ def _copy_url(url: str, out, *, timeout: float, progress: bool, label: str) -> s
                     received += len(block)
                     bar.update(len(block))
     except urllib.error.HTTPError as exc:
+        exc.close()  # it holds the connection open for its body
         raise DownloadError(f"The server answered {exc.code} {exc.reason} for {url}. Nothing was saved.") from exc
     except urllib.error.URLError as exc:
         raise DownloadError(f"Could not reach {url} ({exc.reason}). Check the address and your connection.") from exc
@@ -146,12 +153,31 @@ def _normalise_checksum(sha256: str | None) -> str | None:
     return value
 
 
-def _file_sha256(path: Path) -> str:
+def _file_sha256(path: Path) -> str | None:
+    """The file's sha256, or None when there is no readable file."""
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
+    try:
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    except OSError:
+        return None
     return digest.hexdigest()
+
+
+def _remove_stale_parts(target: Path, older_than: float) -> None:
+    """Delete temporary files left by a download that was killed outright.
+
+    A live download writes to its temporary file at least once per timeout
+    (or stops and removes it), so one untouched for longer is abandoned.
+    """
+    now = time.time()
+    for part in target.parent.glob(f".{glob.escape(target.name)}.*.part"):
+        try:
+            if now - part.stat().st_mtime > older_than:
+                part.unlink()
+        except OSError:
+            pass
 
 
 def _sync_folder(folder: Path) -> None:

@@ -148,15 +148,24 @@ class SoftmaxExplanation:
 
 
 # -- checking the request -------------------------------------------------
-def _step(trace: Trace, layer: str, kind: str) -> LayerSpec:
-    """The step ``layer`` of ``kind``; a fused Keras layer's name finds its ``kind`` part too."""
+def _check_trace(trace) -> None:
     if not isinstance(trace, Trace):
         raise TraceError(f"Expected a Trace (from explainer_core.trace.trace), got {type(trace).__name__}.")
+
+
+def _last(trace: Trace, kind: str) -> LayerSpec:
+    """The last step of ``kind`` (every network the book explains has a flatten, a dense and a softmax)."""
+    _check_trace(trace)
+    return [s for s in trace.network.layers if s.kind == kind][-1]
+
+
+def _step(trace: Trace, layer: str, kind: str) -> LayerSpec:
+    """The step ``layer`` of ``kind``; a fused Keras layer's name finds its ``kind`` part too."""
+    _check_trace(trace)
     network = trace.network
-    if layer not in network.layer_names:
-        fused = [s for s in network.layers if s.keras_name == layer and s.kind == kind]
-        if len(fused) == 1:
-            return fused[0]
+    fused = [s for s in network.layers if s.keras_name == layer and s.kind == kind]
+    if len(fused) == 1:  # e.g. "conv_a" for Conv2D(activation="relu") finds the step "conv_a_conv"
+        return fused[0]
     spec = network.layer(layer)
     if spec.kind != kind:
         raise TraceError(f"{layer!r} is a {spec.kind} layer, not a {kind} layer.")
@@ -254,7 +263,7 @@ def explain_maxpool(trace: Trace, layer: str, neuron: int, row: int, col: int) -
 
 def explain_flatten(trace: Trace, unit: int) -> FlattenExplanation:
     """Which pixel of which activation map flatten unit ``unit`` copies (row-major order)."""
-    spec = next(s for s in trace.network.layers if s.kind == "flatten")
+    spec = _last(trace, "flatten")
     unit = _index(unit, spec.output_shape[0], "unit", spec.name)
     row, col, channel = (int(v) for v in trace.flatten_index[unit])
     index = trace.network.index(spec.name)
@@ -264,10 +273,7 @@ def explain_flatten(trace: Trace, unit: int) -> FlattenExplanation:
 
 def explain_dense(trace: Trace, unit: int, layer: str | None = None) -> DenseExplanation:
     """The terms of one dense unit; by default of the logit of class ``unit``, before the softmax."""
-    if layer is None:
-        spec = [s for s in trace.network.layers if s.kind == "dense"][-1]
-    else:
-        spec = _step(trace, layer, "dense")
+    spec = _last(trace, "dense") if layer is None else _step(trace, layer, "dense")
     unit = _index(unit, spec.output_shape[0], "unit", spec.name)
     inputs = trace.input_of(spec.name)
     terms = ops.dense_terms(inputs, spec.kernel[:, unit : unit + 1])  # (1, inputs): summed as in ops.dense
@@ -287,7 +293,7 @@ def explain_dense(trace: Trace, unit: int, layer: str | None = None) -> DenseExp
 
 def explain_softmax(trace: Trace) -> SoftmaxExplanation:
     """How the logits become class probabilities (CNN Explainer's softmax formula view, Fig. 6D)."""
-    spec = _step(trace, trace.network.layers[-1].name, "softmax")
+    spec = _last(trace, "softmax")
     shift, exponentials, total = ops.softmax_parts(trace.logits)
     probabilities = exponentials / total
     names = tuple(trace.network.class_name(i) for i in range(len(probabilities)))

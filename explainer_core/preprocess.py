@@ -29,8 +29,9 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .errors import ImageError
 
-#: Largest image accepted, in pixels (width x height). Far above any photo a
-#: reader uploads, far below what would exhaust a laptop's memory once decoded.
+#: Largest image accepted, in pixels (width x height): room for a 48-megapixel
+#: phone photo, while a crafted file claiming billions of pixels (a few bytes
+#: on disk, gigabytes once decoded) is refused from its header alone.
 MAX_PIXELS = 50_000_000
 
 #: Colour that transparent pixels are composited over (see :func:`to_rgb`).
@@ -200,8 +201,7 @@ def _from_array(array: np.ndarray) -> Image.Image:
             f"An image array must be uint8 (0-255) or float (0-1), not {array.dtype}; "
             "convert it with array.astype(np.uint8) or array / 255."
         )
-    modes = {2: "L", 3: "RGB", 4: "RGBA"}
-    return Image.fromarray(np.ascontiguousarray(array), mode=modes[array.shape[2] if array.ndim == 3 else 2])
+    return Image.fromarray(np.ascontiguousarray(array))  # uint8: L, RGB or RGBA by shape
 
 
 # -- colour -------------------------------------------------------------------
@@ -214,13 +214,13 @@ def to_rgb(image: Image.Image) -> Image.Image:
     background the reader never saw. White is what a transparent picture looks
     like on the book's page, so the network sees what the reader sees.
 
-    16-bit greyscale (``I;16``, and ``I`` as Pillow opens 16-bit PNG and PGM)
+    16-bit greyscale (``I;16``, and ``I`` as Pillow opens 16-bit PGM files)
     is scaled from 0-65535 to 0-255, as ``round(v / 257)``; Pillow's own
     conversion would clip everything above 255 to white.
     """
     if image.mode in _SIXTEEN_BIT_MODES:
         values = np.clip(np.asarray(image, dtype=np.float64), 0, 65535)
-        image = Image.fromarray(np.floor(values / 257.0 + 0.5).astype(np.uint8), mode="L")
+        image = Image.fromarray(np.floor(values / 257.0 + 0.5).astype(np.uint8))
     elif image.mode == "F":
         image = _from_array(np.asarray(image, dtype=np.float32))
     try:

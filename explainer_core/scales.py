@@ -39,12 +39,9 @@ def scale_groups(network: Network, mode: str = "unit") -> tuple[tuple[str, ...],
     groups: list[list[str]] = []
     current: list[str] = []
     for step in network.layers:
-        if step.kind not in SPATIAL_KINDS:
-            continue
-        starts = (
-            mode == "layer"
-            or (mode == "unit" and step.kind == "conv")
-        )
+        if step.kind not in SPATIAL_KINDS or len(step.output_shape) != 3:
+            continue  # a ReLU after the flatten layer acts on a vector, not a heatmap
+        starts = mode == "layer" or (mode == "unit" and step.kind == "conv")
         if starts and current:
             groups.append(current)
             current = []

@@ -95,7 +95,7 @@ def _add_page_bokehjs(app: Sphinx, pagename: str, templatename: str, context: di
         # builder.add_js_file (not app.add_js_file) so that only this page gets it;
         # deferred scripts run in order before DOMContentLoaded, which is when the
         # scripts from bokeh.embed.components embed their items.
-        app.builder.add_js_file(f"{BOKEHJS_STATIC}/{source.name}", loading_method="defer")
+        app.builder.add_js_file(f"{BOKEHJS_STATIC}/{source.name}", defer="defer")
     if bundles:
         context.setdefault("metatags", "")
         context["metatags"] += f'\n<meta name="bokehjs-version" content="{embed.bokehjs_version()}">'

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import socket
 import subprocess
 import sys
 import threading
@@ -58,11 +60,17 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        """Clients that give up early (the timeout and interrupt tests) are expected."""
+
+
 @pytest.fixture(scope="module")
 def server(tiny_imagenet_zip):
     """A local server on 127.0.0.1 and an ephemeral port; its base URL is ``server.url``."""
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    httpd.daemon_threads = True
+    httpd = _Server(("127.0.0.1", 0), _Handler)
     httpd.payload = tiny_imagenet_zip.read_bytes()
     corrupt = bytearray(httpd.payload)
     middle = len(corrupt) // 2
@@ -183,8 +191,6 @@ def test_a_stalled_server_times_out_instead_of_hanging(server, tmp_path):
 
 
 def test_an_unreachable_server_is_a_download_error(tmp_path):
-    import socket
-
     with socket.socket() as probe:  # a port that was free a moment ago: nothing listens there
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -244,10 +250,40 @@ def test_the_command_reports_a_failure_in_one_line_and_exits_2(server, tmp_path,
 
 def test_python_dash_m_exits_2_without_a_traceback(server, tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "explainer_core.download", "--url", f"{server.url}/truncated/tiny.zip",
-         "--dest", str(tmp_path / "tiny.zip"), "--quiet"],
-        capture_output=True, text=True, timeout=60, env={"PATH": "", "no_proxy": "*", "HOME": str(tmp_path)},
+        [
+            sys.executable,
+            "-m",
+            "explainer_core.download",
+            "--url",
+            f"{server.url}/truncated/tiny.zip",
+            "--dest",
+            str(tmp_path / "out" / "tiny.zip"),
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "", "no_proxy": "*", "HOME": str(tmp_path)},
     )
     assert result.returncode == 2
     assert "interrupted" in result.stderr and "Traceback" not in result.stderr
-    assert _left_in(tmp_path) == []
+    assert _left_in(tmp_path / "out") == []
+
+
+def test_temporary_files_abandoned_by_a_killed_download_are_removed(server, tmp_path):
+    stale, live = tmp_path / ".tiny.zip.0a1b2c.part", tmp_path / ".tiny.zip.3d4e5f.part"
+    unrelated = tmp_path / ".other.zip.0a1b2c.part"
+    for part in (stale, live, unrelated):
+        part.write_bytes(b"half a download")
+    day_ago = time.time() - 86_400
+    for part in (stale, unrelated):
+        os.utime(part, (day_ago, day_ago))
+    fetch_dataset(f"{server.url}/tiny.zip", tmp_path / "tiny.zip", progress=False)
+    assert _left_in(tmp_path) == sorted([live.name, unrelated.name, "tiny.zip"])
+
+
+def test_the_archive_gets_ordinary_file_permissions(server, tmp_path):
+    umask = os.umask(0o022)
+    os.umask(umask)
+    path = fetch_dataset(f"{server.url}/tiny.zip", tmp_path / "tiny.zip", progress=False)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask

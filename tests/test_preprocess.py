@@ -173,7 +173,8 @@ def test_a_16_bit_gradient_is_scaled_not_clipped(tmp_path, fmt, mode):
     values = np.round(np.linspace(0, 65535, 64)).astype(np.uint16)
     path = tmp_path / f"gradient.{fmt}"
     Image.fromarray(np.tile(values, (64, 1))).save(path)
-    assert Image.open(path).mode == mode  # the modes Pillow gives 16-bit files
+    with Image.open(path) as stored:
+        assert stored.mode == mode  # the modes Pillow gives 16-bit files
     result = prepare_image(path)
     _check_input(result)
     expected = np.floor(values / 257 + 0.5) / 255

@@ -1,0 +1,310 @@
+"""The built book in headless Chromium: fixtures for every browser test.
+
+Shared with all test modules through tests/conftest.py:
+
+``book_html``
+    Folder of the built HTML book. Built once per session with
+    ``jupyter-book build . -W`` into a temporary folder, unless the environment
+    variable ``BOOK_HTML_DIR`` names an existing build, which saves the build time::
+
+        .venv/bin/jupyter-book build . -W
+        BOOK_HTML_DIR=_build/html .venv/bin/pytest tests/test_book_pages.py
+
+``book_server``
+    Base URL (``http://127.0.0.1:<port>/``) of a ``http.server`` serving ``book_html``
+    from a thread, on an ephemeral port.
+
+``chromium``
+    A Playwright browser on Debian's ``/usr/bin/chromium``; the test is skipped when it
+    is missing. Playwright's own browser download is never used (no network).
+
+``browser_page``
+    A :class:`BookPage`: a fresh 1280×800 page that records console errors, uncaught
+    exceptions, failed requests and HTTP errors, and aborts (and records) every request
+    to a host other than the book server. ``goto()`` waits until every embedded Bokeh
+    item has rendered; ``assert_clean()`` fails on anything recorded.
+
+Chapter tests use them like this::
+
+    @pytest.mark.browser
+    def test_slider_moves_kernel(browser_page):
+        page = browser_page.goto("book/04_convolutional_layers.html")
+        ...
+        browser_page.assert_clean()
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
+CHROMIUM = Path("/usr/bin/chromium")
+NO_CHROMIUM = "Debian chromium not installed (.ci/run installs it)"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless=new",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-proxy-server",
+]
+VIEWPORT = {"width": 1280, "height": 800}
+#: Milliseconds to wait for a page and its Bokeh items.
+TIMEOUT_MS = 20_000
+#: The CSS class of the wrapper explainer_core.embed puts around each Bokeh item.
+MARKER = ".explainer-bokeh"
+
+
+# --------------------------------------------------------------------------- the book
+
+
+def toc_pages() -> list[str]:
+    """Docnames of every page in _toc.yml, root first (e.g. ``book/intro``)."""
+    import yaml
+
+    toc = yaml.safe_load((REPO / "_toc.yml").read_text(encoding="utf-8"))
+    pages = [toc["root"]]
+
+    def walk(entries: list[dict]) -> None:
+        for entry in entries or []:
+            if "file" in entry:
+                pages.append(str(Path(entry["file"]).with_suffix("")))
+            for key in ("parts", "chapters", "sections"):
+                walk(entry.get(key, []))
+
+    walk(toc.get("parts", []) + toc.get("chapters", []))
+    return pages
+
+
+def build_book(output: Path) -> Path:
+    """``jupyter-book build . -W`` with ``output`` as the output folder; returns the HTML folder."""
+    jupyter_book = Path(sys.executable).with_name("jupyter-book")
+    command = [
+        str(jupyter_book if jupyter_book.exists() else shutil.which("jupyter-book") or "jupyter-book"),
+        "build",
+        str(REPO),
+        "--path-output",
+        str(output),
+        "--warningiserror",
+    ]
+    result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=3600)
+    if result.returncode != 0:
+        log = (result.stdout + result.stderr)[-6000:]
+        raise RuntimeError(f"{' '.join(command)} failed ({result.returncode}):\n{log}")
+    return output / "_build" / "html"
+
+
+@pytest.fixture(scope="session")
+def book_html(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The built HTML book: ``$BOOK_HTML_DIR`` if set, else a fresh ``-W`` build in a temp folder."""
+    given = os.environ.get("BOOK_HTML_DIR", "").strip()
+    if given:
+        html_dir = Path(given).expanduser()
+        html_dir = html_dir if html_dir.is_absolute() else REPO / html_dir
+        if not (html_dir / "index.html").is_file():
+            pytest.fail(f"BOOK_HTML_DIR={given!r} has no index.html; build the book first")
+        return html_dir.resolve()
+    try:
+        return build_book(tmp_path_factory.mktemp("book"))
+    except RuntimeError as error:
+        pytest.fail(str(error), pytrace=False)
+
+
+# --------------------------------------------------------------------------- serving
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
+        pass
+
+
+@pytest.fixture(scope="session")
+def book_server(book_html: Path) -> Iterator[str]:
+    """Base URL of the book served over HTTP on 127.0.0.1, ephemeral port, from a thread."""
+    handler = functools.partial(_QuietHandler, directory=str(book_html))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, name="book-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+# --------------------------------------------------------------------------- the browser
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Playwright's Chromium driver on Debian's /usr/bin/chromium (never a downloaded browser)."""
+    if not CHROMIUM.exists():
+        pytest.skip(NO_CHROMIUM)
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    try:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    except Exception:
+        playwright.stop()
+        raise
+    try:
+        yield browser
+    finally:
+        browser.close()
+        playwright.stop()
+
+
+@dataclass
+class BookPage:
+    """One browser tab on the served book, with everything that went wrong recorded."""
+
+    page: object  # playwright.sync_api.Page
+    base_url: str
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    failed_requests: list[str] = field(default_factory=list)
+    http_errors: list[str] = field(default_factory=list)
+    external_requests: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+
+    def url(self, path: str) -> str:
+        return urljoin(self.base_url, path)
+
+    def is_local(self, url: str) -> bool:
+        ours, theirs = urlsplit(self.base_url), urlsplit(url)
+        return (theirs.scheme, theirs.hostname, theirs.port) == (ours.scheme, ours.hostname, ours.port)
+
+    def goto(self, path: str, wait_for_plots: bool = True):
+        """Open ``path`` (relative to the book root), wait for load and for every Bokeh item."""
+        response = self.page.goto(self.url(path), wait_until="load", timeout=TIMEOUT_MS)
+        assert response is not None and response.ok, f"{path}: HTTP {response and response.status}"
+        if wait_for_plots:
+            self.wait_for_bokeh()
+        return self.page
+
+    def wait_for_bokeh(self) -> int:
+        """Wait until BokehJS has embedded and drawn every item on the page; return how many."""
+        expected = self.page.locator(MARKER).count()
+        if expected:
+            self.page.wait_for_function(
+                """(expected) => {
+                    if (!window.Bokeh || !Bokeh.index) return false;
+                    if (Bokeh.documents.length < expected) return false;
+                    const views = Array.from(Bokeh.index.values ? Bokeh.index.values() : Object.values(Bokeh.index));
+                    return views.length > 0 && views.every((view) => view.is_idle);
+                }""",
+                arg=expected,
+                timeout=TIMEOUT_MS,
+            )
+        return expected
+
+    def plots(self) -> list[dict]:
+        """For each embedded item: its bundles, drawn size, and how many canvases it drew."""
+        return self.page.evaluate(
+            """(marker) => Array.from(document.querySelectorAll(marker)).map((wrapper) => {
+                const root = wrapper.querySelector('[data-root-id]');
+                const drawn = root && root.firstElementChild;
+                const box = drawn ? drawn.getBoundingClientRect() : {width: 0, height: 0};
+                const canvases = [];
+                const visit = (node) => {
+                    if (node.shadowRoot) visit(node.shadowRoot);
+                    for (const child of node.children || []) {
+                        if (child.tagName === 'CANVAS') canvases.push(child);
+                        visit(child);
+                    }
+                };
+                if (drawn) visit(drawn);
+                const content = document.querySelector('main, article, .bd-article') || document.body;
+                return {
+                    bundles: (wrapper.dataset.bokehBundles || '').split(' ').filter(Boolean),
+                    root: drawn ? drawn.className : null,
+                    width: box.width,
+                    height: box.height,
+                    canvases: canvases.filter((c) => c.width > 0 && c.height > 0).length,
+                    overflows: wrapper.scrollWidth > wrapper.clientWidth + 1,
+                    contentWidth: content.getBoundingClientRect().width,
+                };
+            })""",
+            MARKER,
+        )
+
+    def problems(self) -> dict[str, list[str]]:
+        found = {
+            "console errors": self.console_errors,
+            "uncaught exceptions": self.page_errors,
+            "failed requests": self.failed_requests,
+            "HTTP errors": self.http_errors,
+            "requests to other hosts": self.external_requests,
+        }
+        return {kind: items for kind, items in found.items() if items}
+
+    def assert_clean(self) -> None:
+        problems = self.problems()
+        assert not problems, "the page had problems:\n" + "\n".join(
+            f"  {kind}:\n" + "\n".join(f"    {item}" for item in items) for kind, items in problems.items()
+        )
+
+    def screenshot(self, name: str, full_page: bool = False) -> Path:
+        """Save a screenshot under test-artifacts/screenshots/ (1280×800 unless ``full_page``)."""
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{name}.png"
+        self.page.screenshot(path=str(path), full_page=full_page)
+        return path
+
+
+@pytest.fixture
+def browser_page(chromium, book_server: str) -> Iterator[BookPage]:
+    """A fresh 1280×800 tab on the served book that records errors and blocks other hosts."""
+    context = chromium.new_context(viewport=VIEWPORT, service_workers="block")
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    book = BookPage(page=page, base_url=book_server)
+    aborted: set[str] = set()
+
+    def route(route) -> None:
+        url = route.request.url
+        book.requests.append(url)
+        if book.is_local(url):
+            route.continue_()
+        else:
+            book.external_requests.append(url)
+            aborted.add(url)
+            route.abort("blockedbyclient")
+
+    def failed(request) -> None:
+        if request.url not in aborted:
+            book.failed_requests.append(f"{request.url}: {request.failure}")
+
+    def responded(response) -> None:
+        if response.status >= 400:
+            book.http_errors.append(f"{response.status} {response.url}")
+
+    context.route("**/*", route)
+    page.on("console", lambda message: message.type == "error" and book.console_errors.append(message.text))
+    page.on("pageerror", lambda error: book.page_errors.append(str(error)))
+    page.on("requestfailed", failed)
+    page.on("response", responded)
+    page.on("websocket", lambda socket: book.external_requests.append(f"websocket {socket.url}"))
+    try:
+        yield book
+    finally:
+        context.close()
