@@ -1,0 +1,91 @@
+"""The input layer: the photo, the model's input, and its red, green and blue channels.
+
+CNN Explainer's overview starts with the input image split into its three
+colour channels (Sect. 6.1), each a heatmap in its own colour. This view adds
+the step before: the learner's photo, resized and centre-cropped (Sect. 6.6).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from bokeh.layouts import column, row
+from bokeh.models import ColumnDataSource, Div, HoverTool, LinearColorMapper
+from bokeh.plotting import figure
+
+from ..trace import Trace
+from .palettes import INPUT_CHANNELS
+
+CHANNEL_NAMES = ("red", "green", "blue")
+
+
+def _rgba(pixels: np.ndarray) -> np.ndarray:
+    """An (H, W, 3) uint8 picture as the packed uint32 RGBA image Bokeh's image_rgba draws, bottom row first."""
+    height, width, _ = pixels.shape
+    rgba = np.empty((height, width, 4), dtype=np.uint8)
+    rgba[..., :3] = pixels
+    rgba[..., 3] = 255
+    return rgba.view(np.uint32).reshape(height, width)[::-1]
+
+
+def input_data(trace: Trace, original: np.ndarray) -> dict[str, dict]:
+    """The data of every source in the view: the picture, the model input, one map per channel.
+
+    Heatmaps are stored bottom row first (Bokeh's image origin is the lower left),
+    so ``data["channel_<i>"]["image"][0][::-1]`` is channel ``i`` of ``trace.image``.
+    """
+    image = trace.image
+    model_pixels = np.clip(np.rint(image[..., :3] * 255), 0, 255).astype(np.uint8)
+    data = {
+        "photo": {"image": [_rgba(np.asarray(original, dtype=np.uint8)[..., :3])]},
+        "model_input": {"image": [_rgba(model_pixels)]},
+    }
+    for channel in range(image.shape[2]):
+        data[f"channel_{channel}"] = {"image": [np.ascontiguousarray(image[::-1, :, channel])]}
+    return data
+
+
+def _picture(title: str, source: ColumnDataSource, height: int, width: int, size: int, name: str):
+    plot = figure(
+        title=title, width=size, height=max(1, round(size * height / width)), x_range=(0, width),
+        y_range=(0, height), toolbar_location=None, name=name, match_aspect=True,
+    )
+    plot.image_rgba(image="image", x=0, y=0, dw=width, dh=height, source=source)
+    plot.axis.visible = False
+    plot.grid.visible = False
+    return plot
+
+
+def input_view(trace: Trace, original: np.ndarray, size: int = 190) -> row:
+    """The photo, the network's input and its channels, with pixel values on hover."""
+    data = input_data(trace, original)
+    height, width, channels = trace.image.shape
+    photo_h, photo_w = np.asarray(original).shape[:2]
+    photo = _picture(f"your photo ({photo_w}×{photo_h})", ColumnDataSource(data["photo"], name="input_photo"),
+                     photo_h, photo_w, size, "input_photo_plot")
+    fitted = _picture(f"model input ({width}×{height})", ColumnDataSource(data["model_input"], name="input_fitted"),
+                      height, width, size, "input_fitted_plot")
+    maps = []
+    for channel in range(channels):
+        label = CHANNEL_NAMES[channel] if channels == 3 else f"channel {channel}"
+        palette = INPUT_CHANNELS[channel] if channels == 3 else INPUT_CHANNELS[2]
+        plot = figure(
+            title=f"{label} channel", width=size, height=size, x_range=(0, width), y_range=(0, height),
+            toolbar_location=None, name=f"input_channel_{channel}_plot",
+        )
+        mapper = LinearColorMapper(palette=list(palette), low=0.0, high=1.0)
+        renderer = plot.image(
+            image="image", x=0, y=0, dw=width, dh=height, color_mapper=mapper,
+            source=ColumnDataSource(data[f"channel_{channel}"], name=f"input_channel_{channel}"),
+        )
+        plot.add_tools(HoverTool(renderers=[renderer], tooltips=[
+            ("row, column", "$y{0}, $x{0}"), (f"{label} value", "@image{0.000}"),
+        ]))
+        plot.axis.visible = False
+        plot.grid.visible = False
+        maps.append(plot)
+    note = Div(
+        text="Hover over a channel to read the number the network receives at that pixel "
+        "(0 is none of that colour, 1 is full intensity).",
+        styles={"color": "#555", "font-size": "0.9em"},
+    )
+    return column(row(photo, fitted), row(maps), note, sizing_mode="stretch_width")
