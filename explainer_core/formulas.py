@@ -224,7 +224,9 @@ def explain_conv(trace: Trace, layer: str, neuron: int, row: int, col: int) -> C
     )
 
 
-def explain_relu(trace: Trace, layer: str, neuron: int, row: int | None = None, col: int | None = None):
+def explain_relu(
+    trace: Trace, layer: str, neuron: int, row: int | None = None, col: int | None = None
+) -> ReluExplanation:
     """max(0, x) for one element; ``row`` and ``col`` are needed after an image-shaped layer only."""
     spec = _step(trace, layer, "relu")
     x = trace.input_of(spec.name)

@@ -91,9 +91,7 @@ def _size_text(n: int) -> str:
     return f"{n}×{n}"
 
 
-def check_hyperparameters(
-    input_size: int, kernel_size: int, stride: int = 1, padding: int = 0
-) -> HyperparameterCheck:
+def check_hyperparameters(input_size: int, kernel_size: int, stride: int = 1, padding: int = 0) -> HyperparameterCheck:
     """Say whether a convolution with these hyperparameters works, and if not, why."""
     n = _as_int(input_size, "input_size")
     k = _as_int(kernel_size, "kernel_size")
@@ -164,6 +162,4 @@ def window_positions(
     """
     size = conv_output_size(input_size, kernel_size, stride, padding)
     s = _as_int(stride, "stride")
-    return tuple(
-        WindowPosition(r, c, r * s, c * s) for r in range(size) for c in range(size)
-    )
+    return tuple(WindowPosition(r, c, r * s, c * s) for r in range(size) for c in range(size))

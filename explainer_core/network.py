@@ -123,8 +123,14 @@ class Network:
 
         if not isinstance(model, keras.Model):
             raise ModelLoadError(f"Expected a Keras model, got {type(model).__name__}.")
-        if len(model.inputs or ()) != 1 or len(model.outputs or ()) != 1:
+        try:
+            inputs, outputs = model.inputs, model.outputs
+        except (AttributeError, ValueError):
+            raise ModelLoadError("The model has not been built yet: start it with keras.Input(shape=...).") from None
+        if len(inputs or ()) != 1 or len(outputs or ()) != 1:
             raise ModelLoadError("The book explains models with exactly one input and one output.")
+        if not isinstance(model, keras.Sequential):
+            _check_chain(model)
         input_shape = tuple(model.inputs[0].shape[1:])
         if len(input_shape) != 3 or any(d is None for d in input_shape):
             raise ModelLoadError(
@@ -142,6 +148,30 @@ class Network:
                     f"The model has {steps[-1].output_shape[-1]} outputs but {len(class_names)} class names."
                 )
         return cls(name=model.name, input_shape=input_shape, layers=steps, class_names=class_names)
+
+
+def _check_chain(model) -> None:
+    """A functional model must be a plain chain: each layer called once, on the previous layer's output.
+
+    (A Sequential model is a chain by construction; its layers may hold extra graph
+    nodes after loading, so it is not checked this way.)
+    """
+    previous = model.inputs[0]
+    for layer in model.layers:
+        if type(layer).__name__ == "InputLayer":
+            continue
+        try:
+            chained = layer.input is previous
+        except (AttributeError, ValueError):
+            chained = False
+        if not chained:
+            raise ModelLoadError(
+                f"Layer {layer.name!r} ({type(layer).__name__}) cannot be explained: the model is not a simple "
+                "chain of layers (a layer is shared, skipped over or fed by a branch)."
+            )
+        previous = layer.output
+    if model.outputs[0] is not previous:
+        raise ModelLoadError("The model's output is not its last layer's output: it is not a simple chain.")
 
 
 class _Builder:
@@ -192,7 +222,10 @@ class _Builder:
         kind = type(layer).__name__
         if kind == "InputLayer":
             return
-        config = layer.get_config()
+        try:
+            config = layer.get_config()
+        except Exception as exc:  # e.g. a lambda activation, which Keras cannot describe
+            raise self._fail(layer, f"its configuration cannot be read ({type(exc).__name__}).") from None
         policy = getattr(layer, "dtype_policy", None)
         compute = getattr(policy, "compute_dtype", "float32")
         if compute != "float32":

@@ -113,9 +113,7 @@ def relu(x: np.ndarray) -> np.ndarray:
     return np.maximum(x, 0)
 
 
-def max_pool2d(
-    x: np.ndarray, window: tuple[int, int], strides: tuple[int, int], pads: Pads = NO_PADDING
-) -> np.ndarray:
+def max_pool2d(x: np.ndarray, window: tuple[int, int], strides: tuple[int, int], pads: Pads = NO_PADDING) -> np.ndarray:
     """The largest value of each window, channel by channel: (H, W, C) -> (out_H, out_W, C).
 
     Padding is filled with −inf, so it can never be the maximum (Keras's ``"same"``).

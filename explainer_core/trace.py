@@ -6,16 +6,18 @@ the intermediate results of a convolutional neuron (the elastic view, Sect.
 :class:`Trace` holds all of them, computed once with the reference operations of
 :mod:`explainer_core.ops`; the views only read it.
 
->>> network = Network.from_loaded(loaded)          # once per model
->>> t = trace(network, prepare_image("koala.jpg"))  # about a millisecond
->>> t.outputs["conv_1_1"].shape, t.intermediates["conv_1_1"].shape
-((62, 62, 10), (10, 3, 62, 62))
+Example, for Tiny VGG::
+
+    network = Network.from_loaded(load_model())       # once per model
+    t = trace(network, prepare_image("koala.jpg"))     # about a millisecond
+    t.outputs["conv_1_1"].shape                         # (62, 62, 10)
+    t.intermediates["conv_1_1"].shape                   # (10, 3, 62, 62)
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import MappingProxyType
 
 import numpy as np
@@ -65,8 +67,14 @@ class Trace:
     intermediates: Mapping[str, np.ndarray]
     logits: np.ndarray
     flattened: np.ndarray
-    flatten_index: np.ndarray = field(repr=False)
+    flatten_index: np.ndarray
     probabilities: np.ndarray
+
+    def __repr__(self) -> str:
+        return (
+            f"Trace(network={self.network.name!r}, {len(self.outputs)} steps, "
+            f"predicted {self.predicted_label!r} with p={float(self.probabilities.max()):.3f})"
+        )
 
     @property
     def layer_names(self) -> tuple[str, ...]:

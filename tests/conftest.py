@@ -184,3 +184,11 @@ def dataset_uint8(tiny_imagenet_zip: Path):
 
     split = TinyImageNet(tiny_imagenet_zip).load("val", limit_per_class=1)
     return [split.images[i] for i in range(0, len(split.images), 2)][:5]
+
+
+# ---------------------------------------------------------------------------
+# The built book in headless Chromium (test_book_pages and the chapter tests)
+# The fixtures live in tests/browser.py, which documents them and BOOK_HTML_DIR.
+# ---------------------------------------------------------------------------
+
+from .browser import book_html, book_server, browser_page, chromium  # noqa: E402, F401

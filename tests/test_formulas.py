@@ -83,7 +83,7 @@ def test_conv_window_holds_padding_zeros_at_the_border():
     assert e.layer == "conv_a_conv"
     top, left = e.origin
     assert top < 0 and left < 0
-    assert (e.window[:, : -top, :] == 0).all() and (e.window[:, :, : -left] == 0).all()
+    assert (e.window[:, :-top, :] == 0).all() and (e.window[:, :, :-left] == 0).all()
     assert (e.window[:, -top:, -left:] == 1).all()
 
 

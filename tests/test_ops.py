@@ -65,7 +65,9 @@ def test_intermediate_results_are_single_channel_convolutions(strides, padding):
     out_h, out_w = ops.conv2d(x, kernel, bias, strides, pads).shape[:2]
     assert parts.shape == (4, 3, out_h, out_w)
     for c in range(3):
-        alone = tf_conv(x[:, :, c : c + 1], kernel[:, :, c : c + 1, :], np.zeros(4, np.float32), strides, padding.upper())
+        alone = tf_conv(
+            x[:, :, c : c + 1], kernel[:, :, c : c + 1, :], np.zeros(4, np.float32), strides, padding.upper()
+        )
         np.testing.assert_allclose(parts[:, c], alone.transpose(2, 0, 1), atol=1e-6)
     summed = parts.astype(np.float64).sum(axis=1) + bias[:, None, None]
     np.testing.assert_allclose(ops.sum_intermediates(parts, bias), summed.transpose(1, 2, 0), atol=1e-6)

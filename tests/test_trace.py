@@ -29,7 +29,11 @@ def keras_layer_outputs(model: keras.Model, image: np.ndarray) -> dict[str, np.n
     """What every Keras layer returns for ``image``, computed by Keras itself."""
     probe = keras.Model(inputs=model.inputs, outputs=[layer.output for layer in model.layers])
     outputs = probe(tf.convert_to_tensor(image[None]), training=False)
-    return {layer.name: np.asarray(out)[0] for layer, out in zip(model.layers, outputs, strict=True)}
+    return {
+        layer.name: np.asarray(out)[0]
+        for layer, out in zip(model.layers, outputs, strict=True)
+        if not isinstance(layer, keras.layers.InputLayer)  # a functional model lists its input too
+    }
 
 
 def assert_trace_matches_keras(model: keras.Model, image: np.ndarray) -> Trace:
@@ -223,8 +227,9 @@ def _sequential(*layers, shape=(16, 16, 3)):
         (_sequential(keras.layers.GlobalAveragePooling2D(name="gap")), "'gap'"),
         (_sequential(keras.layers.Flatten(), keras.layers.Dense(3, name="no_softmax")), "softmax"),
         (
-            _sequential(keras.layers.Flatten(), keras.layers.Dense(3, activation="softmax"),
-                        keras.layers.Flatten(name="again")),
+            _sequential(
+                keras.layers.Flatten(), keras.layers.Dense(3, activation="softmax"), keras.layers.Flatten(name="again")
+            ),
             "'again'",
         ),
     ],
@@ -232,6 +237,47 @@ def _sequential(*layers, shape=(16, 16, 3)):
 def test_unsupported_models_name_the_layer(model, culprit):
     with pytest.raises(ModelLoadError, match=culprit):
         Network.from_keras(model)
+
+
+def _doubled(t):
+    return 2 * t
+
+
+def _shared_layer_model():
+    inputs = keras.Input((8, 8, 3))
+    shared = keras.layers.Conv2D(3, 1, name="shared")
+    x = keras.layers.Flatten()(shared(shared(inputs)))
+    return keras.Model(inputs, keras.layers.Dense(2, activation="softmax")(x))
+
+
+def _branching_model():
+    inputs = keras.Input((8, 8, 3))
+    a, b = keras.layers.Conv2D(2, 3, name="left")(inputs), keras.layers.Conv2D(2, 3, name="right")(inputs)
+    x = keras.layers.Flatten()(keras.layers.Add(name="merge")([a, b]))
+    return keras.Model(inputs, keras.layers.Dense(2, activation="softmax")(x))
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda: keras.Sequential([keras.layers.Conv2D(2, 3), keras.layers.Flatten()]), "not been built"),
+        (_shared_layer_model, "not a simple chain"),
+        (_branching_model, "'right'.*not a simple chain"),
+        (lambda: _sequential(keras.layers.Conv2D(2, 3, activation=_doubled, name="custom")), "'custom'"),
+    ],
+)
+def test_models_that_are_not_plain_chains_are_refused(make, message):
+    with pytest.raises(ModelLoadError, match=message):
+        Network.from_keras(make())
+
+
+def test_a_functional_chain_is_traced_like_a_sequential_model():
+    inputs = keras.Input((20, 20, 3))
+    x = keras.layers.Conv2D(4, 3, strides=2, activation="relu", name="c")(inputs)
+    x = keras.layers.MaxPooling2D(name="p")(x)
+    outputs = keras.layers.Dense(3, activation="softmax", name="d")(keras.layers.Flatten(name="f")(x))
+    model = seed_weights(keras.Model(inputs, outputs), seed=4)
+    assert_trace_matches_keras(model, np.random.default_rng(4).random((20, 20, 3), dtype=np.float32))
 
 
 def test_class_names_must_match_the_outputs():
