@@ -23,9 +23,6 @@ from .errors import ModelLoadError  # noqa: E402
 MODEL_DIR = Path(__file__).resolve().parent.parent / "model"
 SHIPPED_MODEL = MODEL_DIR / "tiny_vgg.keras"
 
-#: Layer kinds the trace, the views and the browser forward pass understand.
-SUPPORTED_LAYERS = ("InputLayer", "Conv2D", "ReLU", "Activation", "MaxPooling2D", "Flatten", "Dense")
-
 
 def build_tiny_vgg(
     input_shape: tuple[int, int, int] = (64, 64, 3), num_classes: int = 10, filters: int = 10
@@ -136,18 +133,10 @@ def _load_keras_file(source: Path) -> keras.Model:
 
 
 def check_supported(keras_model: keras.Model) -> None:
-    """Refuse models the trace and views cannot explain, naming the first odd layer."""
-    if not isinstance(keras_model, keras.Sequential):
-        raise ModelLoadError("Only sequential CNNs (one layer after another) can be explained.")
-    for layer in keras_model.layers:
-        kind = type(layer).__name__
-        if kind not in SUPPORTED_LAYERS:
-            raise ModelLoadError(
-                f"Layer {layer.name!r} is a {kind}; the book explains only "
-                f"{', '.join(SUPPORTED_LAYERS[1:])} layers."
-            )
-    shape = keras_model.input_shape
-    if len(shape) != 4 or any(d is None for d in shape[1:]):
-        raise ModelLoadError(f"The model's input must be a fixed-size image (height, width, channels), not {shape}.")
-    if not keras_model.layers or type(keras_model.layers[-1]).__name__ != "Dense":
-        raise ModelLoadError("The model must end in a Dense layer that scores the classes.")
+    """Refuse models the trace and views cannot explain, naming the first odd layer.
+
+    What is explainable is decided in one place, :meth:`Network.from_keras`.
+    """
+    from .network import Network
+
+    Network.from_keras(keras_model)

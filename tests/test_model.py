@@ -145,7 +145,7 @@ def test_unsupported_layer_is_named(tmp_path):
         name="bn"), keras.layers.Flatten(), keras.layers.Dense(2)])
     path = tmp_path / "bn.keras"
     model.save(path)
-    with pytest.raises(ModelLoadError, match="'bn' is a BatchNormalization"):
+    with pytest.raises(ModelLoadError, match=r"'bn' \(BatchNormalization\) cannot be explained"):
         load_model(path)
 
 
