@@ -156,7 +156,7 @@ def strided_cnn():
 @pytest.fixture(scope="session", params=["tiny_vgg_random", "strided_cnn", "tiny_vgg_trained"])
 def cnn_model(request):
     """A Keras CNN to trace: Tiny VGG with seeded weights, another architecture, and the trained
-    model/tiny_vgg.keras (skipped until the training run has written it)."""
+    model/tiny_vgg.keras."""
     import keras
 
     from explainer_core.model import build_tiny_vgg
@@ -166,7 +166,7 @@ def cnn_model(request):
     if request.param == "strided_cnn":
         return seed_weights(strided_cnn(), seed=1)
     if not TRAINED_TINY_VGG.is_file():
-        pytest.skip(f"{TRAINED_TINY_VGG} has not been trained yet")
+        pytest.fail(f"the shipped model {TRAINED_TINY_VGG} is missing")
     return keras.saving.load_model(TRAINED_TINY_VGG, compile=False)
 
 
