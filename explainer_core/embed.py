@@ -77,6 +77,14 @@ def required_bundles(obj: Model) -> tuple[str, ...]:
     return tuple(names)
 
 
+def _needs_network(obj: Model) -> list[str]:
+    """Models in ``obj`` whose BokehJS views fetch from other hosts at run time."""
+    from bokeh.models import GMapPlot, TablerIcon, TileSource
+
+    online = (GMapPlot, TablerIcon, TileSource)  # Google Maps, jsdelivr icon font, map tiles
+    return sorted({type(model).__name__ for model in obj.references() if isinstance(model, online)})
+
+
 def bokehjs_files(bundles: Iterable[str]) -> list[Path]:
     """Paths of the installed BokehJS files named in ``bundles`` (used by the Sphinx extension)."""
     paths = []
@@ -103,10 +111,7 @@ class BokehItem:
 
     def to_html(self) -> str:
         bundles = html.escape(" ".join(self.bundles), quote=True)
-        return (
-            f'<div class="{MARKER_CLASS}" {BUNDLES_ATTRIBUTE}="{bundles}">\n'
-            f"{self.div}\n{self.script}\n</div>"
-        )
+        return f'<div class="{MARKER_CLASS}" {BUNDLES_ATTRIBUTE}="{bundles}">\n{self.div}\n{self.script}\n</div>'
 
     def _repr_html_(self) -> str:
         return self.to_html()
@@ -127,6 +132,14 @@ def show(obj: Model) -> BokehItem:
     """
     if not isinstance(obj, Model):
         raise TypeError(f"show() embeds a Bokeh model or layout, not {type(obj).__name__}")
+    online = _needs_network(obj)
+    if online:
+        raise ValueError(f"the book must work offline, but {', '.join(online)} load from other hosts")
     bundles = required_bundles(obj)
+    had_document = obj.document is not None
     script, div = components(obj)
+    if not had_document and obj.document is not None:
+        # components() leaves the layout in a new Document; take it out again so that
+        # its parts can still go into another layout that a later cell shows.
+        obj.document.remove_root(obj)
     return BokehItem(script=script, div=div, bundles=bundles, kind=type(obj).__name__)

@@ -1,6 +1,6 @@
 """Sphinx extension that makes the book work offline: page assets and math.
 
-Enabled in ``_config.yml`` (``sphinx: extra_extensions``). It does four things:
+Enabled in ``_config.yml`` (``sphinx: config: extensions``). It does five things:
 
 1. Serves BokehJS from the book itself. Cells embed plots with
    :func:`explainer_core.embed.show`, whose output names the BokehJS bundles it needs.
@@ -8,11 +8,17 @@ Enabled in ``_config.yml`` (``sphinx: extra_extensions``). It does four things:
    *installed* bokeh package into ``_static/bokeh/`` (so they always match the Python
    side) and loads each one once, deferred, in the page head. Pages without plots
    load no BokehJS at all.
-2. Adds the book's stylesheet (``explainer_core/assets/explainer.css``).
+2. Adds the book's stylesheet (``explainer_core/assets/explainer.css``), and drops the
+   1.5 MB ``fontawesome.js`` that pydata-sphinx-theme loads on every page only so that
+   sites can register custom icons: the book has none, and the theme's icons are drawn
+   by its Font Awesome web font either way.
 3. Renders LaTeX math to MathML at build time (math renderer ``mathml``, via
    latex2mathml). Browsers draw MathML natively, so no MathJax and no CDN are
    needed; unsupported commands are build warnings, not silently wrong output.
-4. After the build, reports every page that would load something from another host
+4. Keeps TensorFlow quiet in the executed chapters: their kernels inherit the build's
+   environment, and TensorFlow's start-up log lines (oneDNN notice, CPU features) would
+   land in a cell's stderr, which the book's config turns into a build error.
+5. After the build, reports every page that would load something from another host
    (``<script src="https://...">`` and the like). With ``-W`` that fails the build.
 
 Explained in the chapter "How the book is built" (book/10_how_the_book_is_built.md).
@@ -20,16 +26,20 @@ Explained in the chapter "How the book is built" (book/10_how_the_book_is_built.
 
 from __future__ import annotations
 
+import functools
+import importlib.util
+import os
 import re
 import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
-from xml.etree.ElementTree import Element, SubElement, tostring
+from xml.etree.ElementTree import SubElement, tostring
 
 from docutils import nodes
 from sphinx.application import Sphinx
+from sphinx.errors import ExtensionError
 from sphinx.util import logging
 
 from . import embed
@@ -48,9 +58,7 @@ _BUNDLE_ORDER = (
     "bokeh-tables.min.js",
     "bokeh-mathjax.min.js",
 )
-_BUNDLES_RE = re.compile(
-    r'class="{}"\s+{}="([^"]*)"'.format(re.escape(embed.MARKER_CLASS), re.escape(embed.BUNDLES_ATTRIBUTE))
-)
+_BUNDLES_RE = re.compile(rf'class="{re.escape(embed.MARKER_CLASS)}"\s+{re.escape(embed.BUNDLES_ATTRIBUTE)}="([^"]*)"')
 
 
 # --------------------------------------------------------------------------- assets
@@ -59,6 +67,21 @@ _BUNDLES_RE = re.compile(
 def _add_assets(app: Sphinx, config: Any) -> None:
     config.html_static_path.append(str(ASSETS_DIR))
     app.add_css_file(STYLESHEET)
+
+
+_FONTAWESOME_JS_RE = re.compile(r'<script defer src="[^"]*_static/scripts/fontawesome\.js[^"]*"></script>\n?')
+
+
+def _drop_fontawesome_js(app: Sphinx) -> None:
+    if app.builder.format != "html" or not hasattr(app.builder, "templates"):
+        return
+    templates = app.builder.templates
+    render = templates.render
+
+    def render_page(template: str, context: dict) -> str:
+        return _FONTAWESOME_JS_RE.sub("", render(template, context))
+
+    templates.render = render_page
 
 
 def _bundle_key(name: str) -> tuple[int, str]:
@@ -104,6 +127,7 @@ def _add_page_bokehjs(app: Sphinx, pagename: str, templatename: str, context: di
 # --------------------------------------------------------------------------- math
 
 
+@functools.cache
 def _known_commands() -> frozenset[str]:
     from latex2mathml import commands
 
@@ -187,7 +211,7 @@ def latex_to_mathml(latex: str, display: str = "inline") -> str:
     return _NUMERIC_ENTITY_RE.sub(r"&\1", tostring(math, encoding="unicode"))
 
 
-def _math_or_source(translator: Any, node: Element, latex: str, display: str) -> str:
+def _math_or_source(translator: Any, node: nodes.Element, latex: str, display: str) -> str:
     try:
         return latex_to_mathml(latex, display)
     except MathError as error:
@@ -293,22 +317,40 @@ def _check_offline(app: Sphinx, exception: BaseException | None) -> None:
     for page in sorted(outdir.rglob("*.html")):
         for what in external_loads(page.read_text(encoding="utf-8")):
             logger.warning(
-                "page %s loads from another host: %s", page.relative_to(outdir), what,
-                type="explainer", subtype="offline",
+                "page %s loads from another host: %s",
+                page.relative_to(outdir),
+                what,
+                type="explainer",
+                subtype="offline",
             )
     for sheet in sorted((outdir / "_static").rglob("*.css")):
         for url in _CSS_URL_RE.findall(sheet.read_text(encoding="utf-8", errors="replace")):
             logger.warning(
-                "stylesheet %s loads from another host: %s", sheet.relative_to(outdir), url,
-                type="explainer", subtype="offline",
+                "stylesheet %s loads from another host: %s",
+                sheet.relative_to(outdir),
+                url,
+                type="explainer",
+                subtype="offline",
             )
 
 
+#: Set for the notebook kernels (unless already set): no TensorFlow logs below ERROR, and
+#: no oneDNN notice; the default Eigen CPU kernels also make results repeatable run to run.
+QUIET_TENSORFLOW = {"TF_CPP_MIN_LOG_LEVEL": "2", "TF_ENABLE_ONEDNN_OPTS": "0"}
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
+    if importlib.util.find_spec("latex2mathml") is None:
+        raise ExtensionError(
+            "explainer_core.sphinx_ext renders math with latex2mathml, which is not installed: pip install -e '.[book]'"
+        )
+    for name, value in QUIET_TENSORFLOW.items():
+        os.environ.setdefault(name, value)
     app.add_html_math_renderer(
         "mathml", inline_renderers=(_visit_math, None), block_renderers=(_visit_math_block, None)
     )
     app.connect("config-inited", _add_assets)
+    app.connect("builder-inited", _drop_fontawesome_js)
     app.connect("html-page-context", _add_page_bokehjs)
     app.connect("build-finished", _check_offline)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

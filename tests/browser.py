@@ -45,7 +45,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
 
@@ -179,6 +179,7 @@ class BookPage:
 
     page: object  # playwright.sync_api.Page
     base_url: str
+    root: Path  # the folder the server serves
     console_errors: list[str] = field(default_factory=list)
     page_errors: list[str] = field(default_factory=list)
     failed_requests: list[str] = field(default_factory=list)
@@ -233,7 +234,8 @@ class BookPage:
                     }
                 };
                 if (drawn) visit(drawn);
-                const content = document.querySelector('main, article, .bd-article') || document.body;
+                const content = document.querySelector('article.bd-article')
+                    || document.querySelector('main') || document.body;
                 return {
                     bundles: (wrapper.dataset.bokehBundles || '').split(' ').filter(Boolean),
                     root: drawn ? drawn.className : null,
@@ -246,6 +248,19 @@ class BookPage:
             })""",
             MARKER,
         )
+
+    def loaded_files(self) -> dict[str, int]:
+        """Every book file the page has requested so far, with its size in bytes on disk."""
+        files = {}
+        for url in self.requests:
+            if self.is_local(url):
+                relative = unquote(urlsplit(url).path).lstrip("/") or "index.html"
+                path = self.root / relative
+                if path.is_dir():
+                    path = path / "index.html"
+                if path.is_file():
+                    files[path.relative_to(self.root).as_posix()] = path.stat().st_size
+        return files
 
     def problems(self) -> dict[str, list[str]]:
         found = {
@@ -272,12 +287,12 @@ class BookPage:
 
 
 @pytest.fixture
-def browser_page(chromium, book_server: str) -> Iterator[BookPage]:
+def browser_page(chromium, book_server: str, book_html: Path) -> Iterator[BookPage]:
     """A fresh 1280×800 tab on the served book that records errors and blocks other hosts."""
     context = chromium.new_context(viewport=VIEWPORT, service_workers="block")
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
-    book = BookPage(page=page, base_url=book_server)
+    book = BookPage(page=page, base_url=book_server, root=book_html)
     aborted: set[str] = set()
 
     def route(route) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from explainer_core.examples import default_example, shipped_network
 from explainer_core.preprocess import fit_rgb
@@ -19,7 +20,9 @@ def test_channels_are_the_traced_input_and_the_fitted_photo():
     packed = data["model_input"]["image"][0][::-1]
     rgb = packed.view(np.uint8).reshape(*packed.shape, 4)[..., :3]
     np.testing.assert_array_equal(rgb, fit_rgb(example.original, t.image.shape[:2]))
-    assert data["photo"]["image"][0].shape == example.original.shape[:2]
+    photo = data["photo"]["image"][0]
+    assert max(photo.shape) == min(256, max(example.original.shape[:2]))
+    assert photo.shape[0] / photo.shape[1] == pytest.approx(example.original.shape[0] / example.original.shape[1], rel=0.02)
 
 
 def test_view_builds_for_a_one_channel_network(cnn_model):

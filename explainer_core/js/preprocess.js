@@ -437,14 +437,16 @@
 
   /**
    * A File or Blob as the model's 8-bit RGB input, ``size`` = [height, width] (preprocess.fit_rgb):
-   * resolves to {shape, data: Uint8ClampedArray, plan, original: {width, height, format}}.
+   * resolves to {shape, data: Uint8ClampedArray, plan, original: {width, height, format, pixels, channels}}
+   * (``original.pixels`` is the decoded picture, kept so a page can show it beside the fit).
    * ``options``: {maxPixels, background}, e.g. a network's ``preprocess`` settings.
    */
   async function fitRgb(source, size, options) {
     checkOutputSize(size || [64, 64]);
     const image = await readImage(source, options);
     const fitted = fitPixels(image.pixels, image.width, image.height, image.channels, size || [64, 64]);
-    fitted.original = { width: image.width, height: image.height, format: image.format };
+    fitted.original = { width: image.width, height: image.height, format: image.format,
+                        pixels: image.pixels, channels: image.channels };
     return fitted;
   }
 

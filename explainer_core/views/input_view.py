@@ -11,11 +11,15 @@ import numpy as np
 from bokeh.layouts import column, row
 from bokeh.models import ColumnDataSource, Div, HoverTool, LinearColorMapper
 from bokeh.plotting import figure
+from PIL import Image
 
 from ..trace import Trace
 from .palettes import INPUT_CHANNELS
+from .refill import refill_callback
 
 CHANNEL_NAMES = ("red", "green", "blue")
+#: The photo is shown at most this many pixels a side (the browser refill does the same).
+DISPLAY_SIDE = 256
 
 
 def _rgba(pixels: np.ndarray) -> np.ndarray:
@@ -27,6 +31,16 @@ def _rgba(pixels: np.ndarray) -> np.ndarray:
     return rgba.view(np.uint32).reshape(height, width)[::-1]
 
 
+def _display_copy(photo: np.ndarray, longest: int = DISPLAY_SIDE) -> np.ndarray:
+    """The photo shrunk (Pillow bilinear) so its longer side is at most ``longest``: pages stay light."""
+    height, width = photo.shape[:2]
+    scale = min(1.0, longest / max(height, width))
+    if scale == 1.0:
+        return photo
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return np.asarray(Image.fromarray(photo).resize(size, Image.Resampling.BILINEAR))
+
+
 def input_data(trace: Trace, original: np.ndarray) -> dict[str, dict]:
     """The data of every source in the view: the picture, the model input, one map per channel.
 
@@ -35,8 +49,13 @@ def input_data(trace: Trace, original: np.ndarray) -> dict[str, dict]:
     """
     image = trace.image
     model_pixels = np.clip(np.rint(image[..., :3] * 255), 0, 255).astype(np.uint8)
+    photo = _display_copy(np.asarray(original, dtype=np.uint8)[..., :3])
+    photo_h, photo_w = photo.shape[:2]
+    side = max(photo_h, photo_w)
     data = {
-        "photo": {"image": [_rgba(np.asarray(original, dtype=np.uint8)[..., :3])]},
+        # The photo sits centred in a square of side max(h, w), so any aspect ratio fits one plot.
+        "photo": {"image": [_rgba(photo)], "x": [(side - photo_w) / 2], "y": [(side - photo_h) / 2],
+                  "dw": [photo_w], "dh": [photo_h]},
         "model_input": {"image": [_rgba(model_pixels)]},
     }
     for channel in range(image.shape[2]):
@@ -60,8 +79,14 @@ def input_view(trace: Trace, original: np.ndarray, size: int = 190) -> row:
     data = input_data(trace, original)
     height, width, channels = trace.image.shape
     photo_h, photo_w = np.asarray(original).shape[:2]
-    photo = _picture(f"your photo ({photo_w}×{photo_h})", ColumnDataSource(data["photo"], name="input_photo"),
-                     photo_h, photo_w, size, "input_photo_plot")
+    side = max(photo_h, photo_w)
+    photo = figure(title=f"your photo ({photo_w}×{photo_h})", width=size, height=size, x_range=(0, side),
+                   y_range=(0, side), toolbar_location=None, name="input_photo_plot")
+    photo_source = ColumnDataSource(data["photo"], name="input_photo")
+    photo.image_rgba(image="image", x="x", y="y", dw="dw", dh="dh", source=photo_source)
+    photo.axis.visible = False
+    photo.grid.visible = False
+    photo.outline_line_color = None
     fitted = _picture(f"model input ({width}×{height})", ColumnDataSource(data["model_input"], name="input_fitted"),
                       height, width, size, "input_fitted_plot")
     maps = []
@@ -88,4 +113,10 @@ def input_view(trace: Trace, original: np.ndarray, size: int = 190) -> row:
         "(0 is none of that colour, 1 is full intensity).",
         styles={"color": "#555", "font-size": "0.9em"},
     )
-    return column(row(photo, fitted), row(maps), note, sizing_mode="stretch_width")
+    layout = column(row(photo, fitted), row(maps), note, sizing_mode="stretch_width")
+    layout.tags = [refill_callback(
+        "input", photo=photo_source, fitted=fitted.renderers[0].data_source,
+        channels=[plot.renderers[0].data_source for plot in maps],
+        photo_x=photo.x_range, photo_y=photo.y_range, photo_plot=photo,
+    )]
+    return layout

@@ -1,0 +1,81 @@
+/* One page, one picture: change the image every view on the page explains.
+ *
+ * A plain script loaded once per page after BokehJS, trace.js and
+ * preprocess.js. It defines window.ExplainerPage:
+ *
+ *   await ExplainerPage.showImage(blob, {label})  // decode, fit, trace, refill every view
+ *
+ * Views take part by carrying a CustomJS named "explainer-refill" (see
+ * explainer_core/views/refill.py); showImage runs each with
+ * cb_data = {trace, picture, network}. Nothing is changed unless the new picture
+ * was decoded and traced without error, so a broken upload leaves the page as
+ * it was and only the message changes.
+ */
+(function (root) {
+  "use strict";
+  if (root.ExplainerPage) return;
+
+  const REFILL = "explainer-refill";
+  const STATUS = "explainer-status";
+
+  function* allModels() {
+    const bokeh = root.Bokeh;
+    if (!bokeh || !bokeh.documents) return;
+    for (const doc of bokeh.documents) {
+      for (const model of doc.all_models) yield model;
+    }
+  }
+
+  /** Every view's refill callback on the page, in document order. */
+  function refillCallbacks() {
+    return [...allModels()].filter((m) => m.name === REFILL);
+  }
+
+  /** Every status message (a Bokeh Div named "explainer-status") on the page. */
+  function statusDivs() {
+    return [...allModels()].filter((m) => m.name === STATUS);
+  }
+
+  function say(text, kind) {
+    const colour = kind === "error" ? "#b2182b" : "#333";
+    for (const div of statusDivs()) {
+      div.text = text;
+      div.styles = {...div.styles, color: colour};
+    }
+  }
+
+  const state = {busy: false, last: null, timings: null};
+
+  /** Decode, fit and trace a picture, then refill every view; returns the trace. */
+  async function showImage(blob, options = {}) {
+    const label = options.label || (blob && blob.name) || "your picture";
+    const network = root.ExplainerTrace.loadNetwork();
+    const [height, width] = network.input_shape;
+    const started = performance.now();
+    let picture, trace;
+    try {
+      picture = await root.ExplainerPreprocess.fitRgb(blob, [height, width], {
+        maxPixels: network.preprocess ? network.preprocess.max_pixels : undefined,
+        background: network.preprocess ? network.preprocess.background : undefined,
+      });
+    } catch (error) {
+      say(`${label} cannot be used: ${error.message} The views still show the previous picture.`, "error");
+      throw error;
+    }
+    const fitted = performance.now();
+    trace = root.ExplainerTrace.trace(network, picture.data);
+    const traced = performance.now();
+    for (const callback of refillCallbacks()) {
+      await callback.execute(callback, {trace, picture, network, label});
+    }
+    const refilled = performance.now();
+    state.last = {label, trace, picture};
+    state.timings = {fit: fitted - started, trace: traced - fitted, refill: refilled - traced,
+                     total: refilled - started};
+    const p = trace.probabilities[trace.predictedClass];
+    say(`Showing ${label}: the network says ${trace.predictedLabel} (${(100 * p).toFixed(1)} %).`, "info");
+    return trace;
+  }
+
+  root.ExplainerPage = {showImage, refillCallbacks, state, REFILL, STATUS};
+})(window);

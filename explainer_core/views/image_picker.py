@@ -1,0 +1,121 @@
+"""Change the picture: a gallery of preloaded photos and an upload button (CNN Explainer, Sect. 6.6).
+
+Everything happens in the reader's browser: the chosen file is resized and
+centre-cropped exactly as :mod:`explainer_core.preprocess` does, traced by the
+JavaScript twin of :mod:`explainer_core.trace`, and every view on the page
+refills its data sources (``explainer_core/js/page.js``). In a live kernel use
+:func:`explainer_core.examples.example_from` and redraw the views instead.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+from bokeh.layouts import column, row
+from bokeh.models import ColumnDataSource, Div, FileInput, HoverTool, TapTool
+from bokeh.plotting import figure
+from PIL import Image
+
+from ..errors import DatasetError
+from ..preprocess import fit_rgb
+from .input_view import _rgba
+from .jscode import custom_js
+
+STATUS_NAME = "explainer-status"
+
+
+@dataclass(frozen=True)
+class GalleryImage:
+    """One preloaded picture: its label, its file's bytes and MIME type, and a thumbnail."""
+
+    label: str
+    data: bytes
+    mime_type: str
+    thumbnail: np.ndarray
+
+
+def _png(pixels: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
+
+
+@cache
+def gallery_images(per_class: int = 2, thumb: int = 48) -> tuple[GalleryImage, ...]:
+    """``per_class`` validation photos of every class, or the photos scikit-image ships.
+
+    The data set's files are used as they are (JPEG bytes), so the browser decodes
+    and fits exactly what a learner would upload.
+    """
+    from ..data import TinyImageNet
+
+    try:
+        data = TinyImageNet()
+    except DatasetError:
+        data = None
+    images = []
+    if data is not None:
+        taken: dict[int, int] = {}
+        for name, label in data.val_files():
+            if taken.get(label, 0) < per_class:
+                taken[label] = taken.get(label, 0) + 1
+                raw = data.read_bytes(name)
+                images.append(GalleryImage(data.class_names[label], raw, "image/jpeg", fit_rgb(raw, (thumb, thumb))))
+        return tuple(sorted(images, key=lambda image: data.class_names.index(image.label)))
+    from skimage import data as skdata
+
+    for label, loader in (("espresso", skdata.coffee), ("not a class: cat", skdata.chelsea),
+                          ("not a class: rocket", skdata.rocket), ("not a class: astronaut", skdata.astronaut)):
+        pixels = np.asarray(loader(), dtype=np.uint8)
+        small = Image.fromarray(pixels)
+        small.thumbnail((256, 256))
+        raw = _png(np.asarray(small))
+        images.append(GalleryImage(label, raw, "image/png", fit_rgb(raw, (thumb, thumb))))
+    return tuple(images)
+
+
+def gallery_source(images: tuple[GalleryImage, ...], columns: int, thumb: int) -> dict:
+    """Thumbnail positions (row by row, top first), labels and base64 file bytes."""
+    count = len(images)
+    rows = (count + columns - 1) // columns
+    gap = thumb // 8
+    return {
+        "image": [_rgba(image.thumbnail) for image in images],
+        "x": [(i % columns) * (thumb + gap) for i in range(count)],
+        "y": [(rows - 1 - i // columns) * (thumb + gap) for i in range(count)],
+        "label": [image.label for image in images],
+        "file": [base64.b64encode(image.data).decode("ascii") for image in images],
+        "mime": [image.mime_type for image in images],
+    }
+
+
+def image_picker(images: tuple[GalleryImage, ...] | None = None, columns: int = 10, thumb: int = 48) -> column:
+    """The gallery and the upload button; a message line says what the page now shows."""
+    images = gallery_images() if images is None else images
+    data = gallery_source(images, columns, thumb)
+    gap = thumb // 8
+    rows = (len(images) + columns - 1) // columns
+    width = columns * (thumb + gap) - gap
+    height = rows * (thumb + gap) - gap
+    source = ColumnDataSource(data, name="gallery")
+    gallery = figure(
+        width=min(width, 760), height=max(1, round(min(width, 760) * height / width)),
+        x_range=(0, width), y_range=(0, height), toolbar_location=None, tools="", name="gallery_plot",
+    )
+    thumbs = gallery.image_rgba(image="image", x="x", y="y", dw=thumb, dh=thumb, source=source)
+    gallery.add_tools(HoverTool(renderers=[thumbs], tooltips=[("photo of", "@label")]))
+    gallery.add_tools(TapTool(renderers=[thumbs]))
+    gallery.axis.visible = False
+    gallery.grid.visible = False
+    gallery.outline_line_color = None
+    upload = FileInput(accept="image/*", name="upload", title="…or upload your own photo:")
+    status = Div(text="Click a photo to explain it instead; every view on this page follows.",
+                 name=STATUS_NAME, styles={"color": "#333"})
+    source.selected.js_on_change("indices", custom_js("picker_gallery", source=source))
+    upload.js_on_change("value", custom_js("picker_upload", upload=upload))
+    return column(Div(text="<b>Change the picture.</b> Choose a photo:"), gallery, row(upload), status,
+                  sizing_mode="stretch_width")

@@ -1,0 +1,27 @@
+"""How a view follows the picture the reader chooses in the browser.
+
+A view that shows numbers of the trace tags its root layout with a ``CustomJS``
+named :data:`REFILL_NAME`, whose code is ``explainer_core/js/refill_<view>.js``
+and whose args are the view's own data sources and glyph models. When the
+picture changes, ``explainer_core/js/page.js`` runs every such callback with
+``cb_data = {trace, picture, network, label}``, where ``trace`` comes from
+``explainer_core/js/trace.js`` and has the same layout as the Python
+:class:`~explainer_core.trace.Trace`. Each refill writes the same numbers into
+the same sources as the view's Python ``*_data`` function does.
+"""
+
+from __future__ import annotations
+
+from bokeh.models import CustomJS
+
+from .jscode import custom_js
+
+#: Name of every refill callback; page.js finds them by it.
+REFILL_NAME = "explainer-refill"
+
+
+def refill_callback(view: str, **args) -> CustomJS:
+    """The refill callback of ``view`` (code in ``js/refill_<view>.js``) bound to ``args``."""
+    callback = custom_js(f"refill_{view}", **args)
+    callback.name = REFILL_NAME
+    return callback
