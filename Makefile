@@ -14,7 +14,7 @@ install: $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[book,test,dev]"
 
 book: install
-	$(BIN)/jupyter-book build . --warningiserror
+	$(BIN)/jupyter-book build . --all --warningiserror
 	@echo "The book is in _build/html/index.html"
 
 test: install

@@ -45,6 +45,8 @@ __all__ = [
 MARKER_CLASS = "explainer-bokeh"
 #: Attribute on the wrapper listing the BokehJS files the item needs, space separated.
 BUNDLES_ATTRIBUTE = "data-bokeh-bundles"
+#: Attribute on the wrapper of an item that follows the reader's picture (see views/refill.py).
+TRACE_ATTRIBUTE = "data-explainer-trace"
 #: The one bundle every item needs; the others (widgets, tables, gl, mathjax) add to it.
 CORE_BUNDLE = "bokeh.min.js"
 
@@ -109,9 +111,14 @@ class BokehItem:
     bundles: tuple[str, ...]
     kind: str
 
+    #: True when the item follows the picture the reader chooses (it holds refill callbacks),
+    #: so the page also needs the network and the browser forward pass.
+    traces: bool = False
+
     def to_html(self) -> str:
         bundles = html.escape(" ".join(self.bundles), quote=True)
-        return f'<div class="{MARKER_CLASS}" {BUNDLES_ATTRIBUTE}="{bundles}">\n{self.div}\n{self.script}\n</div>'
+        traced = f' {TRACE_ATTRIBUTE}="1"' if self.traces else ""
+        return f'<div class="{MARKER_CLASS}" {BUNDLES_ATTRIBUTE}="{bundles}"{traced}>\n{self.div}\n{self.script}\n</div>'
 
     def _repr_html_(self) -> str:
         return self.to_html()
@@ -142,4 +149,7 @@ def show(obj: Model) -> BokehItem:
         # components() leaves the layout in a new Document; take it out again so that
         # its parts can still go into another layout that a later cell shows.
         obj.document.remove_root(obj)
-    return BokehItem(script=script, div=div, bundles=bundles, kind=type(obj).__name__)
+    from .views.refill import REFILL_NAME
+
+    traces = any(getattr(model, "name", None) == REFILL_NAME for model in obj.references())
+    return BokehItem(script=script, div=div, bundles=bundles, kind=type(obj).__name__, traces=traces)

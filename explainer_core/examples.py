@@ -87,3 +87,24 @@ def default_trace():
 
     network = shipped_network()
     return trace(network, default_example(network.input_shape[:2]).image)
+
+
+def example_from(source, size: tuple[int, int] | None = None) -> Example:
+    """Any picture a learner has (path, bytes, PIL image, array) as an :class:`Example`.
+
+    This is the live-kernel twin of the page's upload button: the same
+    preprocessing, and :class:`~explainer_core.errors.ImageError` with a plain
+    message for anything that is not a usable picture.
+    """
+    from .preprocess import to_rgb
+
+    size = size or shipped_network().input_shape[:2]
+    picture = to_rgb(load_pil(source))
+    original = np.asarray(picture)
+    fitted = fit_rgb(picture, size)
+    return Example(
+        original=original,
+        image=fitted.astype(np.float32) / np.float32(255),
+        caption="Your picture.",
+        label="",
+    )

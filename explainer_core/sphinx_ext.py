@@ -119,9 +119,37 @@ def _add_page_bokehjs(app: Sphinx, pagename: str, templatename: str, context: di
         # deferred scripts run in order before DOMContentLoaded, which is when the
         # scripts from bokeh.embed.components embed their items.
         app.builder.add_js_file(f"{BOKEHJS_STATIC}/{source.name}", defer="defer")
+    if bundles and embed.TRACE_ATTRIBUTE in (context.get("body") or ""):
+        _add_page_trace(app)
     if bundles:
         context.setdefault("metatags", "")
         context["metatags"] += f'\n<meta name="bokehjs-version" content="{embed.bokehjs_version()}">'
+
+
+#: Where the browser forward pass, the page script and the shipped network go, under ``_static``.
+TRACE_STATIC = "explainer"
+
+
+def _add_page_trace(app: Sphinx) -> None:
+    """Load the network and the browser forward pass once on a page whose views follow the picture.
+
+    The files are written once per build: the scripts copied from the package, the
+    network written from the shipped model (so the browser always runs the weights
+    the chapters were built with).
+    """
+    from . import webmodel
+
+    folder = Path(app.builder.outdir) / "_static" / TRACE_STATIC
+    if not app.builder.__dict__.get("_explainer_trace_written"):
+        from .examples import shipped_network
+
+        folder.mkdir(parents=True, exist_ok=True)
+        for source in webmodel.js_files():
+            shutil.copyfile(source, folder / source.name)
+        (folder / webmodel.NETWORK_JS).write_text(webmodel.network_js(shipped_network()), encoding="utf-8")
+        app.builder.__dict__["_explainer_trace_written"] = True
+    for name in (webmodel.NETWORK_JS, *webmodel.JS_FILES):
+        app.builder.add_js_file(f"{TRACE_STATIC}/{name}", defer="defer")
 
 
 # --------------------------------------------------------------------------- math

@@ -61,8 +61,10 @@ __all__ = [
 FORMAT = "explainer-network/1"
 #: The id of the ``<script type="application/json">`` block that trace.js reads by default.
 ELEMENT_ID = "explainer-network"
-#: The browser-side scripts of the forward pass, in load order.
-JS_FILES = ("trace.js", "preprocess.js")
+#: The browser-side scripts of the forward pass and of the page's picture changer, in load order.
+JS_FILES = ("trace.js", "preprocess.js", "page.js")
+#: The file name under which a built book serves the shipped network (see :func:`network_js`).
+NETWORK_JS = "network.js"
 
 
 def _ref(array: np.ndarray, chunks: list[np.ndarray], offset: int) -> tuple[dict, int]:

@@ -50,13 +50,13 @@
   async function showImage(blob, options = {}) {
     const label = options.label || (blob && blob.name) || "your picture";
     const network = root.ExplainerTrace.loadNetwork();
-    const [height, width] = network.input_shape;
+    const [height, width] = network.inputShape;
     const started = performance.now();
     let picture, trace;
     try {
       picture = await root.ExplainerPreprocess.fitRgb(blob, [height, width], {
-        maxPixels: network.preprocess ? network.preprocess.max_pixels : undefined,
-        background: network.preprocess ? network.preprocess.background : undefined,
+        maxPixels: network.preprocess.max_pixels,
+        background: network.preprocess.background,
       });
     } catch (error) {
       say(`${label} cannot be used: ${error.message} The views still show the previous picture.`, "error");
@@ -72,7 +72,7 @@
     state.last = {label, trace, picture};
     state.timings = {fit: fitted - started, trace: traced - fitted, refill: refilled - traced,
                      total: refilled - started};
-    const p = trace.probabilities[trace.predictedClass];
+    const p = trace.probabilities.data[trace.predictedClass];
     say(`Showing ${label}: the network says ${trace.predictedLabel} (${(100 * p).toFixed(1)} %).`, "info");
     return trace;
   }

@@ -38,9 +38,9 @@ class GalleryImage:
     thumbnail: np.ndarray
 
 
-def _png(pixels: np.ndarray) -> bytes:
+def _jpeg(pixels: np.ndarray) -> bytes:
     buffer = io.BytesIO()
-    Image.fromarray(pixels).save(buffer, format="PNG", optimize=True)
+    Image.fromarray(pixels).save(buffer, format="JPEG", quality=90)
     return buffer.getvalue()
 
 
@@ -73,8 +73,8 @@ def gallery_images(per_class: int = 2, thumb: int = 48) -> tuple[GalleryImage, .
         pixels = np.asarray(loader(), dtype=np.uint8)
         small = Image.fromarray(pixels)
         small.thumbnail((256, 256))
-        raw = _png(np.asarray(small))
-        images.append(GalleryImage(label, raw, "image/png", fit_rgb(raw, (thumb, thumb))))
+        raw = _jpeg(np.asarray(small))
+        images.append(GalleryImage(label, raw, "image/jpeg", fit_rgb(raw, (thumb, thumb))))
     return tuple(images)
 
 
@@ -87,6 +87,8 @@ def gallery_source(images: tuple[GalleryImage, ...], columns: int, thumb: int) -
         "image": [_rgba(image.thumbnail) for image in images],
         "x": [(i % columns) * (thumb + gap) for i in range(count)],
         "y": [(rows - 1 - i // columns) * (thumb + gap) for i in range(count)],
+        "cx": [(i % columns) * (thumb + gap) + thumb / 2 for i in range(count)],
+        "cy": [(rows - 1 - i // columns) * (thumb + gap) + thumb / 2 for i in range(count)],
         "label": [image.label for image in images],
         "file": [base64.b64encode(image.data).decode("ascii") for image in images],
         "mime": [image.mime_type for image in images],
@@ -107,6 +109,10 @@ def image_picker(images: tuple[GalleryImage, ...] | None = None, columns: int = 
         x_range=(0, width), y_range=(0, height), toolbar_location=None, tools="", name="gallery_plot",
     )
     thumbs = gallery.image_rgba(image="image", x="x", y="y", dw=thumb, dh=thumb, source=source)
+    thumbs.nonselection_glyph = thumbs.glyph.clone()  # unchosen photos stay as bright as the chosen one
+    gallery.rect(x="cx", y="cy", width=thumb, height=thumb, source=source, fill_alpha=0, line_alpha=0,
+                 selection_line_alpha=1, selection_line_color="#d95f02", selection_line_width=3,
+                 nonselection_line_alpha=0)
     gallery.add_tools(HoverTool(renderers=[thumbs], tooltips=[("photo of", "@label")]))
     gallery.add_tools(TapTool(renderers=[thumbs]))
     gallery.axis.visible = False
