@@ -1,0 +1,724 @@
+"""The convolutional elastic view: how one convolutional neuron builds its output map.
+
+CNN Explainer (Sect. 6.2, Fig. 1B) opens this view when a learner clicks a
+convolutional neuron: every input channel is convolved with its own slice of the
+neuron's kernel into an *intermediate result*, and the intermediate results plus
+the bias add up to the neuron's output map. A kernel slides over all input
+channels at once while the output fills in, pixel by pixel.
+
+:func:`conv_elastic_data` computes what the view's data sources hold, from a
+:class:`~explainer_core.trace.Trace` only; :func:`conv_elastic_view` draws it.
+The sliding-window player (:func:`play_controls`) and the colour mapper of a
+heatmap (:func:`map_mapper`) are shared with the formula views and the
+hyperparameter widget.
+
+Explained in the chapter "Convolutional layers" (book/04_convolutional_layers.md).
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+import numpy as np
+from bokeh import events
+from bokeh.layouts import column, row
+from bokeh.models import (
+    CDSView,
+    ColumnDataSource,
+    Div,
+    HoverTool,
+    IndexFilter,
+    InlineStyleSheet,
+    LinearColorMapper,
+    Range1d,
+    Select,
+    Slider,
+    Toggle,
+)
+from bokeh.plotting import figure
+from bokeh.transform import transform
+
+from ..errors import TraceError
+from ..network import LayerSpec
+from ..scales import color_ranges
+from ..trace import Trace
+from .jscode import custom_js
+from .palettes import ACTIVATION, INPUT_CHANNELS, WEIGHT, symmetric
+
+__all__ = [
+    "ELASTIC_BUDGET",
+    "VIEW_WIDTH",
+    "conv_elastic_data",
+    "conv_elastic_view",
+    "conv_step",
+    "fmt",
+    "map_mapper",
+    "play_controls",
+]
+
+#: Most numbers (float32) the elastic view embeds to let the reader switch neurons in the
+#: page (~5.3 bytes each once base64-encoded): about 1 MB. Above it only the chosen neuron is embedded.
+ELASTIC_BUDGET = 200_000
+
+#: Width of every view in pixels: the text column of the book's theme at a 1280-pixel window.
+VIEW_WIDTH = 680
+
+#: Label of the play button in its two states.
+PLAY, PAUSE = "▶ Play", "❚❚ Pause"
+
+#: Shared look of the small text panels under the views (Bokeh draws a Div in its own
+#: shadow DOM, so the page's stylesheet does not reach it).
+PANEL_CSS = """
+:host { font-size: 14px; line-height: 1.5; color: #222; }
+.xv-note { color: #444; }
+.xv-num { font-variant-numeric: tabular-nums; white-space: nowrap; }
+.xv-hi { background: #fff3b0; border-radius: 3px; padding: 0 2px; font-weight: 600; }
+.xv-result { font-weight: 700; }
+.xv-muted { color: #888; }
+.xv-bad { color: #b3261e; font-weight: 600; }
+.xv-good { color: #1b6e3a; font-weight: 600; }
+.xv-line { margin: 2px 0; }
+"""
+
+
+def panel_css() -> InlineStyleSheet:
+    """A stylesheet for a text panel (a new model each time: a model belongs to one document)."""
+    return InlineStyleSheet(css=PANEL_CSS)
+
+
+# -- checking the request -------------------------------------------------------
+def check_trace(trace) -> None:
+    if not isinstance(trace, Trace):
+        raise TraceError(f"Expected a Trace (from explainer_core.trace.trace), got {type(trace).__name__}.")
+
+
+def conv_step(trace: Trace, layer: str | None = None) -> LayerSpec:
+    """The convolution step ``layer`` (default: the first), or a :class:`TraceError` naming the choices.
+
+    A Keras ``Conv2D(activation="relu")`` is two steps; its Keras name finds the convolution.
+    """
+    check_trace(trace)
+    network = trace.network
+    convs = [s.name for s in network.layers if s.kind == "conv"]
+    if not convs:
+        raise TraceError("This network has no convolutional layer to explain.")
+    if layer is None:
+        return network.layer(convs[0])
+    if not isinstance(layer, str):
+        raise TraceError(f"The layer must be given by its name, one of {', '.join(convs)}; got {layer!r}.")
+    fused = [s for s in network.layers if s.keras_name == layer and s.kind == "conv"]
+    if len(fused) == 1:  # the convolution of a Conv2D(activation="relu"), named after the Keras layer
+        return fused[0]
+    spec = network.layer(layer)
+    if spec.kind != "conv":
+        raise TraceError(
+            f"{layer!r} is a {spec.kind} layer, not a convolutional layer; "
+            f"the convolutional layers are {', '.join(convs)}."
+        )
+    return spec
+
+
+def check_index(value, size: int, what: str, layer: str) -> int:
+    """``value`` as an index below ``size``, or a :class:`TraceError` for the learner."""
+    if isinstance(value, bool):
+        raise TraceError(f"The {what} must be a whole number, not {value!r}.")
+    try:
+        index = operator.index(value)
+    except TypeError:
+        raise TraceError(f"The {what} must be a whole number, not {value!r}.") from None
+    if not 0 <= index < size:
+        raise TraceError(
+            f"{what.capitalize()} {index} is out of range: {layer!r} has {size} {what}s (0 to {size - 1})."
+        )
+    return index
+
+
+# -- colour scales ------------------------------------------------------------
+def is_image_input(trace: Trace, name: str) -> bool:
+    """Whether step ``name`` reads the network's input image (not another layer's output)."""
+    return trace.network.index(name) == 0
+
+
+def map_mapper(trace: Trace, name: str, channel: int, *, of_input: bool = False) -> LinearColorMapper:
+    """The colour mapper of channel ``channel`` of the output (with ``of_input``: the input) of step ``name``.
+
+    The input image's red, green and blue channels keep their own colours (0 to 1);
+    everything else is an activation map on the red-white-blue scale, with the
+    range :func:`explainer_core.scales.color_ranges` gives its layer (CNN Explainer's
+    "unit" scale, so that the views and the overview agree).
+    """
+    if of_input and is_image_input(trace, name):
+        image = trace.image
+        if image.shape[-1] == 3:
+            high = max(1.0, float(image.max()))
+            return LinearColorMapper(palette=list(INPUT_CHANNELS[channel]), low=min(0.0, float(image.min())), high=high)
+        low, high = symmetric(float(np.abs(image).max()))
+        return LinearColorMapper(palette=list(ACTIVATION), low=low, high=high)
+    if of_input:
+        name = trace.network.layers[trace.network.index(name) - 1].name
+    low, high = color_ranges(trace)[name]
+    return LinearColorMapper(palette=list(ACTIVATION), low=low, high=high)
+
+
+def weight_limit(spec: LayerSpec) -> float:
+    """Largest absolute weight or bias of a layer: the half-range of its (shared) weight colour scale."""
+    return max(float(np.abs(spec.kernel).max()), float(np.abs(spec.bias).max())) or 1e-6
+
+
+def channel_name(trace: Trace, spec: LayerSpec, channel: int) -> str:
+    """How the view names input channel ``channel`` of step ``spec`` ("red", or "relu_1_1 · 3")."""
+    if is_image_input(trace, spec.name):
+        if trace.image.shape[-1] == 3:
+            return ("red", "green", "blue")[channel]
+        return f"input · {channel}"
+    previous = trace.network.layers[trace.network.index(spec.name) - 1].name
+    return f"{previous} · {channel}"
+
+
+# -- the play button ------------------------------------------------------------
+def play_controls(
+    key: str, positions: int, *, interval: int, step: int = 1, value: int | None = None, title: str = "Window position"
+) -> tuple[Toggle, Slider]:
+    """A play/pause toggle and a position slider, wired so that playing moves the slider.
+
+    The slider is the one place the window position lives: the timer, the reader's
+    hover and the reader's dragging all set it, and every view follows its value.
+    Models are named ``<key>:play`` and ``<key>:position`` for tests and later scripts.
+    """
+    last = max(positions - 1, 0)
+    slider = Slider(
+        start=0,
+        end=max(last, 1),
+        value=last if value is None else value,
+        step=1,
+        title=title,
+        name=f"{key}:position",
+        tags=[last],
+        disabled=positions < 2,
+        sizing_mode="stretch_width",
+        show_value=False,
+        margin=(5, 10, 5, 10),
+    )
+    toggle = Toggle(
+        label=PLAY,
+        active=False,
+        name=f"{key}:play",
+        width=110,
+        button_type="primary",
+        margin=(10, 10),
+        disabled=positions < 2,
+    )
+    toggle.js_on_change(
+        "active",
+        custom_js(
+            "conv_play",
+            toggle=toggle,
+            slider=slider,
+            step=int(step),
+            interval=int(interval),
+            last=last,
+            play=PLAY,
+            pause=PAUSE,
+        ),
+    )
+    return toggle, slider
+
+
+# -- the data -------------------------------------------------------------------
+#: Above this many input channels the view turns: channels side by side as columns.
+ROWS_UP_TO = 4
+
+
+def _layout(spec: LayerSpec, channels: int) -> dict[str, Any]:
+    """Where the view draws each part, in units of one input pixel (y grows upwards).
+
+    Up to :data:`ROWS_UP_TO` input channels (Tiny VGG's first layer) the data flows left
+    to right, one row per channel: input, kernel slice, intermediate result, then the
+    sum node, the bias and the output, as in CNN Explainer's Fig. 1B. With more channels
+    they stand side by side as columns, flowing downwards into a larger output map.
+    Maps are (x, y, dw, dh) with (x, y) the top-left corner.
+    """
+    height, width, _ = spec.input_shape
+    out_h, out_w, _ = spec.output_shape
+    kh, kw = spec.window
+    tall, wide = max(height, out_h), max(width, out_w)
+    cell = max(wide, tall) / 7 / max(kh, kw) * 3  # a 3×3 kernel slice is ~ 3/7 of a map wide
+    node = 0.1 * wide
+    inputs, kernels, mids, edges = [], [], [], []
+    if channels <= ROWS_UP_TO:
+        pitch = tall * 1.3
+        x_kernel = width + 0.23 * wide
+        x_mid = x_kernel + kw * cell + 0.23 * wide
+        node_x = x_mid + out_w + 0.315 * wide + node / 2
+        x_out = node_x + node / 2 + 0.27 * wide
+        for c in range(channels):
+            top = -c * pitch
+            inputs.append((0.0, top - (tall - height) / 2, width, height))
+            kernels.append((x_kernel, top - (tall - kh * cell) / 2))
+            mids.append((x_mid, top - (tall - out_h) / 2, out_w, out_h))
+        node_y = (0 - (channels - 1) * pitch - tall) / 2
+        out = (x_out, node_y + out_h / 2, out_w, out_h)
+        bias = (node_x, node_y - node * 1.9)
+        for (ix, iy, iw, ih), (kx, _), (mx, my, mw, mh) in zip(inputs, kernels, mids, strict=True):
+            mid_y = iy - ih / 2
+            edges += [
+                [(ix + iw, mid_y), (kx, mid_y)],
+                [(kx + kw * cell, mid_y), (mx, mid_y)],
+                [(mx + mw, my - mh / 2), (node_x - node / 2, node_y)],
+            ]
+        edges += [
+            [(node_x + node / 2, node_y), (x_out, node_y)],
+            [(node_x, bias[1] + cell * 0.6), (node_x, node_y - node / 2)],
+        ]
+        head_y = tall * 0.3
+        heads = [
+            (width / 2, head_y, "input channels"),
+            (x_kernel + kw * cell / 2, head_y, "kernel"),
+            (x_mid + out_w / 2, head_y, "intermediate results"),
+            (x_out + out_w / 2, head_y, "output"),
+        ]
+        bounds = (-0.04 * wide, x_out + out_w + 0.04 * wide, -(channels - 1) * pitch - tall * 1.08, tall * 0.42)
+    else:
+        pitch = wide * 1.2
+        margin = wide * 1.75  # room for the row titles on the left
+        node = 0.25 * wide
+        gap = 0.22 * tall
+        k_top = -(height + gap)
+        m_top = k_top - kh * cell - gap
+        for c in range(channels):
+            x = margin + c * pitch
+            inputs.append((x + (wide - width) / 2, 0.0, width, height))
+            kernels.append((x + (wide - kw * cell) / 2, k_top))
+            mids.append((x + (wide - out_w) / 2, m_top, out_w, out_h))
+        scale = 3.0
+        center = margin + (channels * pitch - (pitch - wide)) / 2
+        node_x, node_y = center, m_top - out_h - 0.9 * tall
+        o_top = node_y - node / 2 - 0.3 * tall
+        out = (center - out_w * scale / 2, o_top, out_w * scale, out_h * scale)
+        bias = (node_x - 0.9 * wide, node_y)
+        for (ix, iy, iw, ih), (_, ky), (_, my, _, mh) in zip(inputs, kernels, mids, strict=True):
+            col_x = ix + iw / 2
+            edges += [
+                [(col_x, iy - ih), (col_x, ky)],
+                [(col_x, ky - kh * cell), (col_x, my)],
+                [(col_x, my - mh), (node_x, node_y + node / 2)],
+            ]
+        edges += [
+            [(node_x, node_y - node / 2), (node_x, o_top)],
+            [(bias[0] + cell * 0.6, node_y), (node_x - node / 2, node_y)],
+        ]
+        head_x = margin - 0.12 * wide
+        heads = [
+            (head_x, -height / 2, "input\nchannels"),
+            (head_x, k_top - kh * cell / 2, "kernel\nslices"),
+            (head_x, m_top - out_h / 2, "intermediate\nresults"),
+            (head_x, o_top - out[3] / 2, "output"),
+        ]
+        bounds = (
+            0.0,
+            margin + channels * pitch - (pitch - wide) + 0.04 * wide,
+            o_top - out[3] - 0.45 * tall,
+            tall * 0.35,
+        )
+    return dict(
+        inputs=inputs,
+        kernels=kernels,
+        mids=mids,
+        out=out,
+        node=(node_x, node_y),
+        node_size=node,
+        bias=bias,
+        cell=cell,
+        edges=edges,
+        heads=heads,
+        bounds=bounds,
+        rows=channels <= ROWS_UP_TO,
+    )
+
+
+def conv_elastic_data(trace: Trace, layer: str | None = None, neuron: int = 0) -> dict[str, dict[str, list]]:
+    """The columns of the elastic view's data sources for one neuron, from the trace.
+
+    Keys are the sources: ``inputs`` (one row per input channel: ``image``, the
+    channel as an (H, W) array, and where it is drawn), ``maps`` (one row per
+    intermediate result, then the output map as the last row, ``role`` says which),
+    ``kernel`` (one row per kernel weight, then the bias as the last row: ``value``,
+    ``channel``, ``row``, ``col``, ``role``), ``edges`` and ``labels``. Every number
+    is the trace's own (its input, its intermediate results and output) or the
+    network's (kernel and bias); nothing is recomputed here.
+    """
+    spec = conv_step(trace, layer)
+    neuron = check_index(neuron, spec.neurons, "neuron", spec.name)
+    x = trace.input_of(spec.name)
+    channels = x.shape[-1]
+    g = _layout(spec, channels)
+    parts = trace.intermediates[spec.name][neuron]
+    output = trace.outputs[spec.name][:, :, neuron]
+    kernel = spec.kernel[:, :, :, neuron]
+    (kh, kw), cell = spec.window, g["cell"]
+    names = [channel_name(trace, spec, c) for c in range(channels)]
+
+    inputs = dict(
+        image=[x[:, :, c] for c in range(channels)],
+        x=[b[0] for b in g["inputs"]],
+        y=[b[1] for b in g["inputs"]],
+        dw=[b[2] for b in g["inputs"]],
+        dh=[b[3] for b in g["inputs"]],
+        channel=list(range(channels)),
+        name=names,
+    )
+    boxes = g["mids"] + [g["out"]]
+    maps = dict(
+        image=[parts[c] for c in range(channels)] + [output],
+        x=[b[0] for b in boxes],
+        y=[b[1] for b in boxes],
+        dw=[b[2] for b in boxes],
+        dh=[b[3] for b in boxes],
+        channel=list(range(channels)) + [-1],
+        role=["intermediate"] * channels + ["output"],
+    )
+
+    k = dict(x=[], y=[], size=[], value=[], channel=[], row=[], col=[], role=[])
+    for c, (kx, ky) in enumerate(g["kernels"]):
+        for i in range(kh):
+            for j in range(kw):
+                for column_, value in zip(
+                    ("x", "y", "size", "value", "channel", "row", "col", "role"),
+                    (kx + (j + 0.5) * cell, ky - (i + 0.5) * cell, cell, float(kernel[i, j, c]), c, i, j, "weight"),
+                    strict=True,
+                ):
+                    k[column_].append(value)
+    for column_, value in zip(
+        ("x", "y", "size", "value", "channel", "row", "col", "role"),
+        (g["bias"][0], g["bias"][1], cell * 1.2, float(spec.bias[neuron]), -1, -1, -1, "bias"),
+        strict=True,
+    ):
+        k[column_].append(value)
+
+    edges = dict(xs=[[p[0] for p in e] for e in g["edges"]], ys=[[p[1] for p in e] for e in g["edges"]])
+
+    label_gap = max(g["inputs"][0][3], g["out"][3]) * 0.05
+    texts = [(hx, hy, text, "head") for hx, hy, text in g["heads"]]
+    for c in range(channels):
+        ix, iy, iw, _ = g["inputs"][c]
+        texts.append((ix + iw / 2, iy + label_gap, names[c] if g["rows"] else str(c), "map"))
+        if g["rows"]:
+            mx, my, mw, _ = g["mids"][c]
+            texts.append((mx + mw / 2, my + label_gap, f"channel {c} ∗ kernel", "map"))
+    ox, oy, ow, oh = g["out"]
+    if g["rows"]:
+        texts.append((ox + ow / 2, oy + label_gap, f"{spec.name} · neuron {neuron}", "neuron"))
+    else:
+        texts.append((ox + ow / 2, oy - oh - label_gap, f"{spec.name} · neuron {neuron}", "neuron_below"))
+    bx, by = g["bias"]
+    texts.append((bx, by - cell * 0.65, "bias", "below"))
+    labels = dict(
+        x=[t[0] for t in texts], y=[t[1] for t in texts], text=[t[2] for t in texts], kind=[t[3] for t in texts]
+    )
+    return dict(inputs=inputs, maps=maps, kernel=k, edges=edges, labels=labels)
+
+
+def _window_columns(data: dict, spec: LayerSpec, position: int) -> tuple[dict, dict]:
+    """The window outlines and the not-yet-computed covers for one position (conv_elastic_position.js redoes this)."""
+    maps, inputs = data["maps"], data["inputs"]
+    height, width, _ = spec.input_shape
+    out_h, out_w, _ = spec.output_shape
+    r, c = divmod(position, out_w)
+    (kh, kw), (sh, sw), ((pt, _), (pl, _)) = spec.window, spec.strides, spec.pads
+    top, left = r * sh - pt, c * sw - pl
+    windows = dict(x=[], y=[], width=[], height=[])
+    for x0, y0, dw in zip(inputs["x"], inputs["y"], inputs["dw"], strict=True):
+        unit = dw / width
+        for column_, value in zip(
+            windows, (x0 + (left + kw / 2) * unit, y0 - (top + kh / 2) * unit, kw * unit, kh * unit), strict=True
+        ):
+            windows[column_].append(value)
+    covers = dict(x=[], y=[], width=[], height=[])
+    for x0, y0, dw in zip(maps["x"], maps["y"], maps["dw"], strict=True):
+        unit = dw / out_w
+        for column_, value in zip(windows, (x0 + (c + 0.5) * unit, y0 - (r + 0.5) * unit, unit, unit), strict=True):
+            windows[column_].append(value)
+        if c + 1 < out_w:  # the rest of the current row
+            for column_, value in zip(
+                covers,
+                (x0 + (c + 1 + out_w) / 2 * unit, y0 - (r + 0.5) * unit, (out_w - c - 1) * unit, unit),
+                strict=True,
+            ):
+                covers[column_].append(value)
+        if r + 1 < out_h:  # every row below
+            for column_, value in zip(
+                covers,
+                (x0 + out_w / 2 * unit, y0 - (r + 1 + out_h) / 2 * unit, out_w * unit, (out_h - r - 1) * unit),
+                strict=True,
+            ):
+                covers[column_].append(value)
+    return windows, covers
+
+
+# -- the view -------------------------------------------------------------------
+def conv_elastic_view(
+    trace: Trace,
+    layer: str | None = None,
+    neuron: int = 0,
+    *,
+    all_neurons: bool | None = None,
+    key: str | None = None,
+    width: int = VIEW_WIDTH,
+):
+    """The convolutional elastic view of neuron ``neuron`` of ``layer`` (default: the first convolution).
+
+    With ``all_neurons`` (by default: when it fits in :data:`ELASTIC_BUDGET` numbers)
+    every neuron of the layer is embedded and a menu switches between them in the
+    page. Hovering a map, dragging the slider or pressing play moves the kernel.
+    Models are named ``<key>:...`` (``key`` defaults to ``elastic-<layer>``):
+    ``:figure``, ``:play``, ``:position``, ``:neuron``, ``:readout`` and the sources.
+    """
+    spec = conv_step(trace, layer)
+    neuron = check_index(neuron, spec.neurons, "neuron", spec.name)
+    key = key or f"elastic-{spec.name}"
+    data = conv_elastic_data(trace, spec.name, neuron)
+    height, width_in, channels = spec.input_shape
+    out_h, out_w, _ = spec.output_shape
+    kh, kw = spec.window
+    positions = out_h * out_w
+    g = _layout(spec, channels)
+    per_neuron = channels * positions + positions + channels * kh * kw + 1
+    if all_neurons is None:
+        all_neurons = spec.neurons * per_neuron + channels * height * width_in <= ELASTIC_BUDGET
+
+    inputs = ColumnDataSource(data["inputs"], name=f"{key}:inputs")
+    maps = ColumnDataSource(data["maps"], name=f"{key}:maps")
+    kernel = ColumnDataSource(data["kernel"], name=f"{key}:kernel")
+    edges = ColumnDataSource(data["edges"], name=f"{key}:edges")
+    labels = ColumnDataSource(data["labels"], name=f"{key}:labels")
+    win, cov = _window_columns(data, spec, positions - 1)
+    windows = ColumnDataSource(win, name=f"{key}:windows")
+    covers = ColumnDataSource(cov, name=f"{key}:covers")
+
+    # one figure with square units, as large as the column allows
+    x0, x1, y0, y1 = g["bounds"]
+    scale = min(width / (x1 - x0), 640 / (y1 - y0))
+    p = figure(
+        x_range=Range1d(x0, x1),
+        y_range=Range1d(y0, y1),
+        frame_width=int(round((x1 - x0) * scale)),
+        frame_height=int(round((y1 - y0) * scale)),
+        tools="",
+        toolbar_location=None,
+        name=f"{key}:figure",
+        min_border=0,
+        outline_line_color=None,
+    )
+    p.axis.visible = False
+    p.grid.visible = False
+
+    edge_renderer = p.multi_line("xs", "ys", source=edges, line_color="#9aa5b1", line_width=1.4)
+    image_args = dict(image="image", x="x", y="y", dw="dw", dh="dh", origin="top_left", anchor="top_left")
+    if is_image_input(trace, spec.name) and trace.image.shape[-1] == 3:
+        for c in range(channels):  # red, green and blue each in their own colour
+            p.image(
+                source=inputs,
+                view=CDSView(filter=IndexFilter([c])),
+                color_mapper=map_mapper(trace, spec.name, c, of_input=True),
+                **image_args,
+            )
+    else:
+        p.image(source=inputs, color_mapper=map_mapper(trace, spec.name, 0, of_input=True), **image_args)
+    p.image(source=maps, color_mapper=map_mapper(trace, spec.name, neuron), **image_args)
+    frames = [
+        (x + w / 2, y - h / 2, w, h)
+        for d in (data["inputs"], data["maps"])
+        for x, y, w, h in zip(d["x"], d["y"], d["dw"], d["dh"], strict=True)
+    ]
+    p.rect(
+        [f[0] for f in frames],
+        [f[1] for f in frames],
+        width=[f[2] for f in frames],
+        height=[f[3] for f in frames],
+        fill_color=None,
+        line_color="#c8ced6",
+        line_width=1,
+    )
+    p.rect(
+        "x", "y", width="width", height="height", source=covers, fill_color="#f4f5f7", fill_alpha=0.93, line_color=None
+    )
+
+    wlim = weight_limit(spec)
+    weight_mapper = LinearColorMapper(palette=list(WEIGHT), low=-wlim, high=wlim)
+    kernel_renderer = p.rect(
+        "x",
+        "y",
+        width="size",
+        height="size",
+        source=kernel,
+        fill_color=transform("value", weight_mapper),
+        line_color="#6b7280",
+        line_width=0.6,
+    )
+    (node_x, node_y), node = g["node"], g["node_size"]
+    p.scatter(
+        [node_x], [node_y], size=node * scale, marker="circle", fill_color="white", line_color="#6b7280", line_width=1.5
+    )
+    p.text(
+        [node_x],
+        [node_y],
+        text=["+"],
+        text_align="center",
+        text_baseline="middle",
+        text_font_size=f"{max(12, int(node * scale * 0.8))}px",
+        text_color="#374151",
+    )
+    p.rect(
+        "x", "y", width="width", height="height", source=windows, fill_color=None, line_color="#111827", line_width=2
+    )
+
+    kinds = labels.data["kind"]
+
+    def only(*wanted):
+        return CDSView(filter=IndexFilter([i for i, k in enumerate(kinds) if k in wanted]))
+
+    map_px = g["inputs"][0][3] * scale
+    font = f"{max(10, min(13, int(map_px * 0.09)))}px"
+    p.text(
+        "x",
+        "y",
+        text="text",
+        source=labels,
+        view=only("head"),
+        text_align="center" if g["rows"] else "right",
+        text_baseline="bottom" if g["rows"] else "middle",
+        text_font_size="13px" if g["rows"] else "12px",
+        text_font_style="bold",
+        text_color="#374151",
+    )
+    p.text(
+        "x",
+        "y",
+        text="text",
+        source=labels,
+        view=only("map", "neuron"),
+        text_align="center",
+        text_baseline="bottom",
+        text_font_size=font,
+        text_color="#4b5563",
+    )
+    p.text(
+        "x",
+        "y",
+        text="text",
+        source=labels,
+        view=only("below", "neuron_below"),
+        text_align="center",
+        text_baseline="top",
+        text_font_size=font,
+        text_color="#4b5563",
+    )
+    p.add_tools(
+        HoverTool(
+            renderers=[kernel_renderer],
+            tooltips=[("weight", "@value{0.000}"), ("channel", "@channel"), ("row, col", "@row, @col")],
+        )
+    )
+
+    toggle, slider = play_controls(key, positions, interval=50, step=max(1, math.ceil(positions / 300)))
+    readout = Div(
+        text=_readout_html(data, spec, positions - 1, neuron),
+        name=f"{key}:readout",
+        stylesheets=[panel_css()],
+        sizing_mode="stretch_width",
+    )
+    meta = dict(
+        in_h=height,
+        in_w=width_in,
+        out_h=out_h,
+        out_w=out_w,
+        kh=kh,
+        kw=kw,
+        sh=spec.strides[0],
+        sw=spec.strides[1],
+        pt=spec.pads[0][0],
+        pl=spec.pads[1][0],
+        channels=channels,
+        layer=spec.name,
+        neuron=neuron,
+    )
+    select = None
+    if all_neurons:
+        select = Select(
+            value=str(neuron),
+            options=[(str(n), f"neuron {n}") for n in range(spec.neurons)],
+            name=f"{key}:neuron",
+            width=120,
+            margin=(12, 10, 5, 10),
+        )
+    update = custom_js(
+        "conv_elastic_position",
+        slider=slider,
+        toggle=toggle,
+        maps=maps,
+        inputs=inputs,
+        windows=windows,
+        covers=covers,
+        edges=edge_renderer.glyph,
+        kernel=kernel,
+        readout=readout,
+        meta=meta,
+        select=select,
+    )
+    slider.js_on_change("value", update)
+    toggle.js_on_change("active", update)
+    hover = custom_js("conv_elastic_hover", slider=slider, toggle=toggle, maps=maps, inputs=inputs, meta=meta)
+    p.js_on_event(events.MouseMove, hover)
+    p.js_on_event(events.Tap, hover)
+
+    controls = [toggle, slider]
+    if select is not None:
+        bank_maps, bank_kernel = {}, {}
+        for n in range(spec.neurons):
+            d = data if n == neuron else conv_elastic_data(trace, spec.name, n)
+            bank_maps[f"n{n}"] = d["maps"]["image"]
+            bank_kernel[f"n{n}"] = d["kernel"]["value"]
+        select.js_on_change(
+            "value",
+            custom_js(
+                "conv_elastic_neuron",
+                select=select,
+                maps=maps,
+                kernel=kernel,
+                labels=labels,
+                slider=slider,
+                bank_maps=ColumnDataSource(bank_maps, name=f"{key}:bank_maps"),
+                bank_kernel=ColumnDataSource(bank_kernel, name=f"{key}:bank_kernel"),
+                meta=meta,
+            ),
+        )
+        controls = [select, toggle, slider]
+    return column(p, row(*controls, sizing_mode="stretch_width"), readout, name=f"{key}:layout", width=width)
+
+
+def fmt(value: float) -> str:
+    """A number as every view writes it: three decimals, a true minus sign, never "−0.000".
+
+    Rounds half away from zero, exactly like JavaScript's ``toFixed(3)`` in the views' callbacks.
+    """
+    text = str(Decimal(float(value)).quantize(Decimal("0.001"), rounding=ROUND_HALF_UP))
+    return ("0.000" if text == "-0.000" else text).replace("-", "\u2212")
+
+
+def _readout_html(data: dict, spec: LayerSpec, position: int, neuron: int) -> str:
+    """The sentence under the view for the first render (conv_elastic_position.js writes the same HTML)."""
+    maps = data["maps"]
+    out_w = spec.output_shape[1]
+    r, c = divmod(position, out_w)
+    parts = [float(img[r, c]) for img, role in zip(maps["image"], maps["role"], strict=True) if role == "intermediate"]
+    bias = data["kernel"]["value"][-1]
+    output = float(maps["image"][-1][r, c])
+    terms = " + ".join(f"<span class='xv-num'>{fmt(v)}</span>" for v in parts)
+    return (
+        f"<div class='xv-line'>Output pixel (row {r}, column {c}) of {spec.name} · neuron {neuron}: "
+        f"intermediate results {terms} + bias <span class='xv-num'>{fmt(bias)}</span> = "
+        f"<span class='xv-num xv-result'>{fmt(output)}</span></div>"
+    )

@@ -1,0 +1,259 @@
+"""The convolutional elastic view shows Keras's own numbers, for Tiny VGG and another CNN.
+
+The reference is always Keras: every layer's output from
+``keras.Model(model.inputs, [layer.output for layer in model.layers])``, the kernels
+and biases from ``layer.get_weights()``, and each intermediate result from
+TensorFlow convolving one input channel with one kernel slice.
+"""
+
+from __future__ import annotations
+
+import json
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+from bokeh.embed import components
+from bokeh.models import ColumnDataSource, Div, Select, Slider, Toggle
+
+from explainer_core.errors import TraceError
+from explainer_core.network import Network
+from explainer_core.preprocess import prepare_image
+from explainer_core.trace import trace
+from explainer_core.views.conv_view import (
+    ELASTIC_BUDGET,
+    conv_elastic_data,
+    conv_elastic_view,
+    conv_step,
+    fmt,
+)
+from explainer_core.views.jscode import js_source
+
+ATOL = 1e-5
+
+
+# -- Keras, the reference ----------------------------------------------------------
+class KerasReference:
+    """What Keras computes for one image: every layer's output, and each layer's input."""
+
+    def __init__(self, model: keras.Model, image: np.ndarray):
+        self.model = model
+        self.image = image
+        probe = keras.Model(inputs=model.inputs, outputs=[layer.output for layer in model.layers])
+        outputs = probe(tf.convert_to_tensor(image[None]), training=False)
+        layers = [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
+        outputs = outputs[-len(layers) :]
+        self.outputs = {layer.name: np.asarray(out)[0] for layer, out in zip(layers, outputs, strict=True)}
+        self.layers = {layer.name: layer for layer in layers}
+        self.order = [layer.name for layer in layers]
+
+    def input_of(self, name: str) -> np.ndarray:
+        index = self.order.index(name)
+        return self.image if index == 0 else self.outputs[self.order[index - 1]]
+
+    def conv_parts(self, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(kernel, bias, linear output) of Conv2D ``name``, the output before any fused activation."""
+        layer = self.layers[name]
+        weights = layer.get_weights()
+        kernel = weights[0]
+        bias = weights[1] if layer.use_bias else np.zeros(kernel.shape[-1], np.float32)
+        linear = tf.nn.conv2d(self.input_of(name)[None], kernel, [1, *layer.strides, 1], layer.padding.upper())
+        linear = linear[0].numpy() + bias
+        if layer.get_config()["activation"] == "linear":  # then Keras's own output is the reference
+            np.testing.assert_allclose(linear, self.outputs[name], atol=ATOL, rtol=0)
+            linear = self.outputs[name]
+        else:  # a fused activation: Keras's output is the ReLU of it
+            np.testing.assert_allclose(np.maximum(linear, 0), self.outputs[name], atol=ATOL, rtol=0)
+        return kernel, bias, linear
+
+    def single_channel(self, name: str, channel: int, neuron: int) -> np.ndarray:
+        """Input channel ``channel`` of Conv2D ``name`` convolved with neuron ``neuron``'s slice, no bias."""
+        layer = self.layers[name]
+        kernel = layer.get_weights()[0][:, :, channel : channel + 1, neuron : neuron + 1]
+        x = self.input_of(name)[None, :, :, channel : channel + 1]
+        return tf.nn.conv2d(x, kernel, [1, *layer.strides, 1], layer.padding.upper())[0, :, :, 0].numpy()
+
+
+def fitted(photo: np.ndarray, shape) -> np.ndarray:
+    return prepare_image(photo, size=tuple(shape[:2]))
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    """The book's own forward pass (default picture, shipped model) and Keras's, side by side."""
+    from explainer_core.examples import default_trace
+    from explainer_core.model import SHIPPED_MODEL, load_model
+
+    if not SHIPPED_MODEL.is_file():
+        pytest.skip("model/tiny_vgg.keras has not been trained yet")
+    t = default_trace()
+    return t, KerasReference(load_model().keras_model, t.image)
+
+
+@pytest.fixture(scope="module")
+def traced(cnn_model, coffee_uint8):
+    """Any test CNN traced on a real photo, with Keras's reference."""
+    network = Network.from_keras(cnn_model)
+    image = fitted(coffee_uint8, network.input_shape)
+    return trace(network, image), KerasReference(cnn_model, image)
+
+
+def conv_names(t) -> list[str]:
+    return [s.name for s in t.network.layers if s.kind == "conv"]
+
+
+def assert_elastic_matches_keras(t, ref: KerasReference, layer: str, neuron: int) -> None:
+    spec = conv_step(t, layer)
+    data = conv_elastic_data(t, layer, neuron)
+    kernel, bias, linear = ref.conv_parts(spec.keras_name)
+    x = ref.input_of(spec.keras_name)
+    channels = x.shape[-1]
+    # input channels
+    assert len(data["inputs"]["image"]) == channels
+    for c in range(channels):
+        np.testing.assert_allclose(data["inputs"]["image"][c], x[:, :, c], atol=ATOL, rtol=0)
+    # kernel slices (row-major per channel), then the bias
+    kh, kw = kernel.shape[:2]
+    weights = data["kernel"]["value"]
+    assert len(weights) == channels * kh * kw + 1
+    for c in range(channels):
+        np.testing.assert_allclose(
+            weights[c * kh * kw : (c + 1) * kh * kw], kernel[:, :, c, neuron].ravel(), atol=ATOL, rtol=0
+        )
+    assert data["kernel"]["role"][-1] == "bias"
+    assert weights[-1] == pytest.approx(float(bias[neuron]), abs=ATOL)
+    # intermediate results: one per channel, each TensorFlow's single-channel convolution
+    images = data["maps"]["image"]
+    assert data["maps"]["role"] == ["intermediate"] * channels + ["output"]
+    for c in range(channels):
+        np.testing.assert_allclose(images[c], ref.single_channel(spec.keras_name, c, neuron), atol=ATOL, rtol=0)
+    # the output map is Keras's, and the intermediate results plus the bias add up to it
+    np.testing.assert_allclose(images[-1], linear[:, :, neuron], atol=ATOL, rtol=0)
+    summed = np.sum([images[c].astype(np.float64) for c in range(channels)], axis=0) + weights[-1]
+    np.testing.assert_allclose(summed, linear[:, :, neuron], atol=ATOL, rtol=0)
+
+
+# -- the numbers -------------------------------------------------------------------
+@pytest.mark.parametrize("layer", ["conv_1_1", "conv_1_2", "conv_2_1", "conv_2_2"])
+def test_elastic_view_data_is_keras_on_the_default_picture(shipped, layer):
+    t, ref = shipped
+    for neuron in (0, t.network.layer(layer).neurons - 1):
+        assert_elastic_matches_keras(t, ref, layer, neuron)
+
+
+def test_elastic_view_data_is_keras_for_every_test_cnn(traced):
+    t, ref = traced
+    for layer in conv_names(t):
+        assert_elastic_matches_keras(t, ref, layer, conv_step(t, layer).neurons // 2)
+
+
+def test_the_view_holds_the_data(shipped):
+    t, _ = shipped
+    layout = conv_elastic_view(t, "conv_1_1", 2)
+    data = conv_elastic_data(t, "conv_1_1", 2)
+    for source_name in ("inputs", "maps", "kernel"):
+        source = layout.select_one({"name": f"elastic-conv_1_1:{source_name}", "type": ColumnDataSource})
+        for column, values in data[source_name].items():
+            if column == "image":
+                for ours, theirs in zip(source.data[column], values, strict=True):
+                    np.testing.assert_array_equal(ours, theirs)
+            else:
+                assert list(source.data[column]) == list(values), (source_name, column)
+
+
+def test_every_neuron_is_embedded_when_it_fits(shipped):
+    t, ref = shipped
+    layout = conv_elastic_view(t, "conv_1_1", 0)
+    select = layout.select_one({"name": "elastic-conv_1_1:neuron"})
+    assert isinstance(select, Select) and [v for v, _ in select.options] == [str(n) for n in range(10)]
+    bank = layout.select_one({"name": "elastic-conv_1_1:bank_maps"})
+    kernels = layout.select_one({"name": "elastic-conv_1_1:bank_kernel"})
+    for n in range(10):  # what the menu swaps in is Keras's output of that neuron
+        _, bias, linear = ref.conv_parts("conv_1_1")
+        np.testing.assert_allclose(bank.data[f"n{n}"][-1], linear[:, :, n], atol=ATOL, rtol=0)
+        assert kernels.data[f"n{n}"][-1] == pytest.approx(float(bias[n]), abs=ATOL)
+    # conv_1_2 (ten 62×62 inputs, ten 60×60 intermediate results per neuron) is over budget: one neuron only
+    wide = conv_elastic_view(t, "conv_1_2", 3)
+    assert wide.select_one({"name": "elastic-conv_1_2:neuron"}) is None
+    assert 10 * (10 * 60 * 60 + 60 * 60) > ELASTIC_BUDGET
+
+
+def test_page_weight_of_the_chapter_views(shipped):
+    """The embedded JSON stays small enough for a chapter page under 2 MB."""
+    t, _ = shipped
+    sizes = {layer: sum(map(len, components(conv_elastic_view(t, layer)))) for layer in conv_names(t)}
+    assert sizes["conv_1_1"] < 1_000_000  # every neuron of the first layer
+    assert all(size < 1_000_000 for size in sizes.values()), sizes
+
+
+def test_controls_and_initial_readout(shipped):
+    t, _ = shipped
+    layout = conv_elastic_view(t, "conv_2_1", 4, key="k")
+    slider = layout.select_one({"name": "k:position", "type": Slider})
+    toggle = layout.select_one({"name": "k:play", "type": Toggle})
+    assert slider.start == 0 and slider.end == 28 * 28 - 1 and slider.value == slider.end
+    assert not toggle.active
+    readout = layout.select_one({"name": "k:readout", "type": Div}).text
+    parts = t.intermediates["conv_2_1"][4, :, 27, 27]
+    assert "(row 27, column 27)" in readout
+    for value in [*parts, t.network.layer("conv_2_1").bias[4], t.outputs["conv_2_1"][27, 27, 4]]:
+        assert fmt(value) in readout
+    # the callbacks are the package's .js files, not strings in Python
+    codes = {cb.code for cb in slider.js_property_callbacks["change:value"]}
+    assert js_source("conv_elastic_position") in codes
+
+
+# -- other networks ----------------------------------------------------------------
+def test_views_build_for_every_conv_layer_of_every_test_cnn(traced):
+    t, _ = traced
+    for layer in conv_names(t):
+        spec = conv_step(t, layer)
+        layout = conv_elastic_view(t, layer, spec.neurons - 1, key=f"x-{layer}")
+        json.dumps(components(layout)[0])  # serialises
+        maps = layout.select_one({"name": f"x-{layer}:maps"})
+        assert maps.data["image"][-1].shape == spec.output_shape[:2]
+
+
+def test_a_fused_conv_relu_is_found_by_its_keras_name(cnn_model, coffee_uint8):
+    network = Network.from_keras(cnn_model)
+    t = trace(network, fitted(coffee_uint8, network.input_shape))
+    for spec in network.layers:
+        if spec.kind == "conv" and spec.name != spec.keras_name:
+            assert conv_step(t, spec.keras_name) is spec
+
+
+# -- mistakes ----------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("layer", "neuron", "message"),
+    [
+        ("relu_1_1", 0, "'relu_1_1' is a relu layer, not a convolutional layer; the convolutional layers are conv_1_1"),
+        ("max_pool_1", 0, "not a convolutional layer"),
+        ("conv_9", 0, "no layer called 'conv_9'"),
+        (3, 0, "must be given by its name"),
+        ("conv_1_1", 10, "Neuron 10 is out of range: 'conv_1_1' has 10 neurons (0 to 9)"),
+        ("conv_1_1", -1, "Neuron -1 is out of range"),
+        ("conv_1_1", 1.5, "The neuron must be a whole number"),
+        ("conv_1_1", True, "The neuron must be a whole number"),
+    ],
+)
+def test_bad_requests_are_refused_clearly(shipped, layer, neuron, message):
+    t, _ = shipped
+    with pytest.raises(TraceError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        conv_elastic_view(t, layer, neuron)
+    with pytest.raises(TraceError):
+        conv_elastic_data(t, layer, neuron)
+
+
+def test_only_a_trace_is_accepted():
+    with pytest.raises(TraceError, match="Expected a Trace"):
+        conv_elastic_view(np.zeros((64, 64, 3)))
+
+
+def test_numbers_are_written_like_javascript_writes_them():
+    # JavaScript's toFixed(3) rounds half away from zero; Python's format would round half to even
+    assert fmt(0.0625) == "0.063"
+    assert fmt(-0.0625) == "\u22120.063"
+    assert fmt(-0.0001) == "0.000"
+    assert fmt(np.float32(1.5)) == "1.500"
+    assert fmt(-2.25) == "\u22122.250"
