@@ -118,7 +118,8 @@ class BokehItem:
     def to_html(self) -> str:
         bundles = html.escape(" ".join(self.bundles), quote=True)
         traced = f' {TRACE_ATTRIBUTE}="1"' if self.traces else ""
-        return f'<div class="{MARKER_CLASS}" {BUNDLES_ATTRIBUTE}="{bundles}"{traced}>\n{self.div}\n{self.script}\n</div>'
+        opening = f'<div class="{MARKER_CLASS}" {BUNDLES_ATTRIBUTE}="{bundles}"{traced}>'
+        return f"{opening}\n{self.div}\n{self.script}\n</div>"
 
     def _repr_html_(self) -> str:
         return self.to_html()

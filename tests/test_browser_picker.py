@@ -96,8 +96,8 @@ def test_uploaded_photo_is_fitted_and_traced(browser_page):
 BAD_FILES = {
     "empty.png": (b"", "image/png"),
     "notes.txt": (b"these are my notes, not a picture\n" * 20, "text/plain"),
-    "drawing.svg": (b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>',
-                    "image/svg+xml"),
+    "drawing.svg": (b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
+                    b'<rect width="10" height="10"/></svg>', "image/svg+xml"),
     "broken.png": (_png()[:60], "image/png"),
     "huge.png": None,  # built below: a valid header claiming 30000 x 30000 pixels
 }

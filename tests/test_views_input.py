@@ -22,7 +22,8 @@ def test_channels_are_the_traced_input_and_the_fitted_photo():
     np.testing.assert_array_equal(rgb, fit_rgb(example.original, t.image.shape[:2]))
     photo = data["photo"]["image"][0]
     assert max(photo.shape) == min(256, max(example.original.shape[:2]))
-    assert photo.shape[0] / photo.shape[1] == pytest.approx(example.original.shape[0] / example.original.shape[1], rel=0.02)
+    aspect = example.original.shape[0] / example.original.shape[1]
+    assert photo.shape[0] / photo.shape[1] == pytest.approx(aspect, rel=0.02)
 
 
 def test_view_builds_for_a_one_channel_network(cnn_model):
