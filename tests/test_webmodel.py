@@ -80,9 +80,10 @@ def test_page_script_embeds_the_network_once_and_loads_the_scripts(network):
     assert re.findall(r'<script src="([^"]+)"></script>', served) == [
         "_static/explainer/trace.js",
         "_static/explainer/preprocess.js",
+        "_static/explainer/page.js",
     ]
     inline = webmodel.page_script(network)
-    assert "window.ExplainerTrace" in inline and "window.ExplainerPreprocess" in inline
+    assert all(f"window.Explainer{name}" in inline for name in ("Trace", "Preprocess", "Page"))
     assert "<script src=" not in inline
 
 
