@@ -27,6 +27,8 @@ bench:
 	$(BIN)/python benchmarks/bench_model.py
 	$(BIN)/python benchmarks/bench_trace.py
 	$(BIN)/python benchmarks/bench_book.py
+	$(BIN)/python benchmarks/bench_browser_trace.py
+	$(BIN)/python benchmarks/bench_page_update.py --html _build/html
 
 clean:
 	rm -rf _build test-artifacts
