@@ -23,7 +23,7 @@ test: install
 lint:
 	$(BIN)/ruff check explainer_core tests benchmarks
 
-bench:
+bench: book
 	$(BIN)/python benchmarks/bench_model.py
 	$(BIN)/python benchmarks/bench_trace.py
 	$(BIN)/python benchmarks/bench_book.py

@@ -47,6 +47,7 @@ from ..scales import color_ranges
 from ..trace import Trace
 from .jscode import custom_js
 from .palettes import ACTIVATION, INPUT_CHANNELS, WEIGHT, symmetric
+from .refill import refill_callback
 
 __all__ = [
     "ELASTIC_BUDGET",
@@ -518,16 +519,14 @@ def conv_elastic_view(
     edge_renderer = p.multi_line("xs", "ys", source=edges, line_color="#9aa5b1", line_width=1.4)
     image_args = dict(image="image", x="x", y="y", dw="dw", dh="dh", origin="top_left", anchor="top_left")
     if is_image_input(trace, spec.name) and trace.image.shape[-1] == 3:
-        for c in range(channels):  # red, green and blue each in their own colour
-            p.image(
-                source=inputs,
-                view=CDSView(filter=IndexFilter([c])),
-                color_mapper=map_mapper(trace, spec.name, c, of_input=True),
-                **image_args,
-            )
+        input_mappers = [map_mapper(trace, spec.name, c, of_input=True) for c in range(channels)]
+        for c, mapper in enumerate(input_mappers):  # red, green and blue each in their own colour
+            p.image(source=inputs, view=CDSView(filter=IndexFilter([c])), color_mapper=mapper, **image_args)
     else:
-        p.image(source=inputs, color_mapper=map_mapper(trace, spec.name, 0, of_input=True), **image_args)
-    p.image(source=maps, color_mapper=map_mapper(trace, spec.name, neuron), **image_args)
+        input_mappers = [map_mapper(trace, spec.name, 0, of_input=True)]
+        p.image(source=inputs, color_mapper=input_mappers[0], **image_args)
+    output_mapper = map_mapper(trace, spec.name, neuron)
+    p.image(source=maps, color_mapper=output_mapper, **image_args)
     frames = [
         (x + w / 2, y - h / 2, w, h)
         for d in (data["inputs"], data["maps"])
@@ -675,12 +674,14 @@ def conv_elastic_view(
     p.js_on_event(events.Tap, hover)
 
     controls = [toggle, slider]
+    bank = None
     if select is not None:
         bank_maps, bank_kernel = {}, {}
         for n in range(spec.neurons):
             d = data if n == neuron else conv_elastic_data(trace, spec.name, n)
             bank_maps[f"n{n}"] = d["maps"]["image"]
             bank_kernel[f"n{n}"] = d["kernel"]["value"]
+        bank = ColumnDataSource(bank_maps, name=f"{key}:bank_maps")
         select.js_on_change(
             "value",
             custom_js(
@@ -690,13 +691,19 @@ def conv_elastic_view(
                 kernel=kernel,
                 labels=labels,
                 slider=slider,
-                bank_maps=ColumnDataSource(bank_maps, name=f"{key}:bank_maps"),
+                bank_maps=bank,
                 bank_kernel=ColumnDataSource(bank_kernel, name=f"{key}:bank_kernel"),
                 meta=meta,
             ),
         )
         controls = [select, toggle, slider]
-    return column(p, row(*controls, sizing_mode="stretch_width"), readout, name=f"{key}:layout", width=width)
+    layout = column(p, row(*controls, sizing_mode="stretch_width"), readout, name=f"{key}:layout", width=width)
+    # a new picture in the browser refills the maps (js/refill_conv_elastic.js); the window stays
+    layout.tags = [refill_callback(
+        "conv_elastic", inputs=inputs, maps=maps, bank_maps=bank, select=select, input_mappers=input_mappers,
+        map_mapper=output_mapper, position=update, slider=slider, meta=dict(layer=spec.name, neuron=neuron),
+    )]
+    return layout
 
 
 def fmt(value: float) -> str:

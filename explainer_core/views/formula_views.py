@@ -29,7 +29,7 @@ import math
 import numpy as np
 from bokeh import events
 from bokeh.layouts import column, row
-from bokeh.models import CDSView, ColumnDataSource, Div, IndexFilter, LinearColorMapper, Range1d
+from bokeh.models import CDSView, ColumnDataSource, Div, IndexFilter, LinearColorMapper, Range1d, Text
 from bokeh.plotting import figure
 from bokeh.transform import transform
 
@@ -49,6 +49,7 @@ from .conv_view import (
 )
 from .jscode import custom_js
 from .palettes import WEIGHT
+from .refill import refill_callback
 
 __all__ = [
     "conv_formula_data",
@@ -452,7 +453,7 @@ def _formula_layout(
     arrow = Div(text="<div style='font-size:26px;color:#6b7280;padding-top:40px'>→</div>", width=30)
     heatmaps = row(p_in, arrow, p_out)
     note_div = Div(text=f"<div class='xv-note'>{note}</div>", stylesheets=[panel_css()], sizing_mode="stretch_width")
-    return column(
+    layout = column(
         heatmaps,
         p_zoom,
         formula,
@@ -461,6 +462,14 @@ def _formula_layout(
         name=f"{key}:layout",
         width=width,
     )
+    # a new picture in the browser refills the matrices (js/refill_formula.js); the window stays
+    numbers = [next((r.data_source for r in p.renderers if isinstance(r.glyph, Text)), None) for p in (p_in, p_out)]
+    layout.tags = [refill_callback(
+        "formula", src_in=in_src, src_out=out_src, sums=args["sums"], zoom=zoom_src, in_mapper=in_mapper,
+        out_mapper=out_mapper, numbers_in=numbers[0], numbers_out=numbers[1], position=update, slider=slider,
+        meta=dict(kind=kind, layer=meta["layer"], neuron=meta["neuron"], channel=meta.get("channel", 0)),
+    )]
+    return layout
 
 
 def _mark_zoom(zoom_src, marks, kind, data, position, meta) -> None:
