@@ -476,6 +476,7 @@ def conv_elastic_view(
     page. Hovering a map, dragging the slider or pressing play moves the kernel.
     Models are named ``<key>:...`` (``key`` defaults to ``elastic-<layer>``):
     ``:figure``, ``:play``, ``:position``, ``:neuron``, ``:readout`` and the sources.
+    A picture the reader chooses in the page refills every source (``js/refill_conv_elastic.js``).
     """
     spec = conv_step(trace, layer)
     neuron = check_index(neuron, spec.neurons, "neuron", spec.name)
@@ -699,10 +700,20 @@ def conv_elastic_view(
         controls = [select, toggle, slider]
     layout = column(p, row(*controls, sizing_mode="stretch_width"), readout, name=f"{key}:layout", width=width)
     # a new picture in the browser refills the maps (js/refill_conv_elastic.js); the window stays
-    layout.tags = [refill_callback(
-        "conv_elastic", inputs=inputs, maps=maps, bank_maps=bank, select=select, input_mappers=input_mappers,
-        map_mapper=output_mapper, position=update, slider=slider, meta=dict(layer=spec.name, neuron=neuron),
-    )]
+    layout.tags = [
+        refill_callback(
+            "conv_elastic",
+            inputs=inputs,
+            maps=maps,
+            bank_maps=bank,
+            select=select,
+            input_mappers=input_mappers,
+            map_mapper=output_mapper,
+            position=update,
+            slider=slider,
+            meta=dict(layer=spec.name, neuron=neuron),
+        )
+    ]
     return layout
 
 

@@ -17,6 +17,7 @@ repeats the window (and the kernel) with every number written out.
 The ``*_formula_data`` functions compute what the views' data sources hold, from a
 :class:`~explainer_core.trace.Trace` only; the views draw them. Every shown number is
 the trace's (inputs, intermediate results, outputs) or the network's (weights, bias).
+A picture the reader chooses in the page refills the sources (``js/refill_formula.js``).
 
 Explained in "Convolutional layers", "Activation functions" and "Pooling layers"
 (book/04_convolutional_layers.md, book/06_activation_functions.md, book/07_pooling_layers.md).
@@ -464,11 +465,22 @@ def _formula_layout(
     )
     # a new picture in the browser refills the matrices (js/refill_formula.js); the window stays
     numbers = [next((r.data_source for r in p.renderers if isinstance(r.glyph, Text)), None) for p in (p_in, p_out)]
-    layout.tags = [refill_callback(
-        "formula", src_in=in_src, src_out=out_src, sums=args["sums"], zoom=zoom_src, in_mapper=in_mapper,
-        out_mapper=out_mapper, numbers_in=numbers[0], numbers_out=numbers[1], position=update, slider=slider,
-        meta=dict(kind=kind, layer=meta["layer"], neuron=meta["neuron"], channel=meta.get("channel", 0)),
-    )]
+    layout.tags = [
+        refill_callback(
+            "formula",
+            src_in=in_src,
+            src_out=out_src,
+            sums=args["sums"],
+            zoom=zoom_src,
+            in_mapper=in_mapper,
+            out_mapper=out_mapper,
+            numbers_in=numbers[0],
+            numbers_out=numbers[1],
+            position=update,
+            slider=slider,
+            meta=dict(kind=kind, layer=meta["layer"], neuron=meta["neuron"], channel=meta.get("channel", 0)),
+        )
+    ]
     return layout
 
 

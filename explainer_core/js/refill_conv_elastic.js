@@ -1,0 +1,111 @@
+// Refill the convolutional elastic view for a new picture (run by page.js, cb_data = {trace, ...}).
+// Writes what conv_elastic_data in explainer_core/views/conv_view.py puts in the sources:
+// the input channels, and the intermediate results plus the output map of the neuron the
+// reader has chosen (of every neuron, when the page holds the neuron menu's bank). Kernel,
+// bias, edges and labels belong to the network, not the picture, and stay. The colour
+// ranges follow the new numbers (map_mapper, explainer_core.scales.color_ranges, "unit").
+// The window stays where the reader left it; the readout is rewritten by running the
+// slider's own callback (conv_elastic_position.js), whose promise page.js waits for.
+// args: inputs, maps (sources), bank_maps (null without the neuron menu), select (menu or
+// null), input_mappers (one per drawn input renderer), map_mapper, position (the slider's
+// callback), slider, meta (layer, neuron).
+const m = meta instanceof Map ? Object.fromEntries(meta) : meta;
+const {trace} = cb_data;
+const network = trace.network;
+const index = network.layerNames.indexOf(m.layer);
+const step = network.layers[index];
+const previous = index > 0 ? network.layers[index - 1].name : null;
+const x = index === 0 ? trace.image : trace.outputs[previous];
+const [height, width, channels] = step.inputShape;
+const [outH, outW, filters] = step.outputShape;
+
+// a new (h, w) image column value of the same kind (Bokeh NDArray) as `like`
+const grid = (like, h, w) => new like.constructor(h * w, [h, w]);
+
+// channel c of a channels-last (h, w, C) array, rows top first (the view draws origin top_left)
+function plane(values, h, w, count, c, like) {
+  const out = grid(like, h, w);
+  for (let i = 0, k = c; i < h * w; i++, k += count) out[i] = values[k];
+  return out;
+}
+
+// colour ranges of every heatmap layer, one per unit (a convolution and what follows it)
+function unitRanges() {
+  const ranges = {};
+  let group = [];
+  const close = () => {
+    let largest = 0;
+    for (const name of group) {
+      const values = trace.outputs[name].data;
+      for (let i = 0; i < values.length; i++) {
+        const a = Math.abs(values[i]);
+        if (a > largest) largest = a;
+      }
+    }
+    for (const name of group) ranges[name] = largest === 0 ? [-1, 1] : [-largest, largest];
+    group = [];
+  };
+  for (const s of network.layers) {
+    if (!["conv", "relu", "maxpool"].includes(s.kind) || s.outputShape.length !== 3) continue;
+    if (s.kind === "conv" && group.length > 0) close();
+    group.push(s.name);
+  }
+  if (group.length > 0) close();
+  return ranges;
+}
+
+// the range map_mapper gives the input of this step: the image's own, or the previous layer's
+function inputRange(ranges) {
+  if (index > 0) return ranges[previous];
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of x.data) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  if (channels === 3) return [Math.min(0, lo), Math.max(1, hi)];
+  const limit = Math.max(Math.abs(lo), Math.abs(hi)) || 1e-6;
+  return [-limit, limit];
+}
+
+const likeInput = inputs.data.image[0];
+const likeMap = maps.data.image[0];
+const positions = outH * outW;
+const parts = trace.intermediates[m.layer].data;  // (F, C, H', W')
+const output = trace.outputs[m.layer].data;      // (H', W', F)
+
+// every intermediate result of neuron n, then its output map (the maps source's rows)
+function mapsOf(n) {
+  const rows = [];
+  for (let c = 0; c < channels; c++) {
+    const out = grid(likeMap, outH, outW);
+    out.set(parts.subarray((n * channels + c) * positions, (n * channels + c + 1) * positions));
+    rows.push(out);
+  }
+  rows.push(plane(output, outH, outW, filters, n, likeMap));
+  return rows;
+}
+
+const neuron = select != null ? Number(select.value) : m.neuron;
+const images = [];
+for (let c = 0; c < channels; c++) images.push(plane(x.data, height, width, channels, c, likeInput));
+inputs.data = {...inputs.data, image: images};
+if (bank_maps != null) {
+  const bank = {};
+  for (let n = 0; n < filters; n++) bank["n" + n] = mapsOf(n);
+  bank_maps.data = bank;
+  maps.data = {...maps.data, image: bank["n" + neuron]};
+} else {
+  maps.data = {...maps.data, image: mapsOf(neuron)};
+}
+
+const ranges = unitRanges();
+const [inLow, inHigh] = inputRange(ranges);
+for (const mapper of input_mappers) {
+  mapper.low = inLow;
+  mapper.high = inHigh;
+}
+map_mapper.low = ranges[m.layer][0];
+map_mapper.high = ranges[m.layer][1];
+
+return position.execute(slider);  // the readout, with the new numbers at the current window

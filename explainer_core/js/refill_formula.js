@@ -1,0 +1,124 @@
+// Refill a formula view (convolution, ReLU or max pooling) for a new picture (run by page.js,
+// cb_data = {trace, ...}). Writes what conv_formula_data, relu_formula_data and
+// maxpool_formula_data in explainer_core/views/formula_views.py put in the sources:
+//   conv:          input = input channel meta.channel, output = its intermediate result with
+//                  neuron meta.neuron's kernel slice, sums = every channel's intermediate result
+//                  of that neuron, then its output map (the kernel source holds weights: it stays);
+//   relu, maxpool: input = map meta.neuron before the step, output = the same map after it.
+// The colour mappers (shared by the heatmaps and the zoom) take the ranges map_mapper gives
+// the new trace, and so do the zoom cells' lo/hi columns. The window stays where the reader
+// left it: running the slider's own callback (formula_position.js) rewrites the zoom and the
+// formula with the new numbers; page.js waits for its promise.
+// args: src_in, src_out, sums (conv only, else null), zoom (zoom cells), in_mapper, out_mapper,
+// numbers_in, numbers_out (sources of the numbers written on small heatmaps, or null),
+// position (the slider's callback), slider, meta (kind, layer, neuron, channel).
+const m = meta instanceof Map ? Object.fromEntries(meta) : meta;
+const {trace} = cb_data;
+const network = trace.network;
+const index = network.layerNames.indexOf(m.layer);
+const step = network.layers[index];
+const previous = index > 0 ? network.layers[index - 1].name : null;
+const x = index === 0 ? trace.image : trace.outputs[previous];
+const [height, width, channels] = step.inputShape;
+const [outH, outW, depth] = step.outputShape;
+const fmt = (v) => {
+  const s = Number(v).toFixed(3);
+  return (s === "-0.000" ? "0.000" : s).replace("-", "\u2212");
+};
+
+// a new (h, w) image column value of the same kind (Bokeh NDArray) as `like`
+const grid = (like, h, w) => new like.constructor(h * w, [h, w]);
+
+// channel c of a channels-last (h, w, C) array, rows top first (the views draw origin top_left)
+function plane(values, h, w, count, c, like) {
+  const out = grid(like, h, w);
+  for (let i = 0, k = c; i < h * w; i++, k += count) out[i] = values[k];
+  return out;
+}
+
+// colour ranges of every heatmap layer, one per unit (a convolution and what follows it),
+// as explainer_core.scales.color_ranges(trace, "unit")
+function unitRanges() {
+  const ranges = {};
+  let group = [];
+  const close = () => {
+    let largest = 0;
+    for (const name of group) {
+      const values = trace.outputs[name].data;
+      for (let i = 0; i < values.length; i++) {
+        const a = Math.abs(values[i]);
+        if (a > largest) largest = a;
+      }
+    }
+    for (const name of group) ranges[name] = largest === 0 ? [-1, 1] : [-largest, largest];
+    group = [];
+  };
+  for (const s of network.layers) {
+    if (!["conv", "relu", "maxpool"].includes(s.kind) || s.outputShape.length !== 3) continue;
+    if (s.kind === "conv" && group.length > 0) close();
+    group.push(s.name);
+  }
+  if (group.length > 0) close();
+  return ranges;
+}
+
+// the range map_mapper gives the input of this step: the image's own, or the previous layer's
+function inputRange(ranges) {
+  if (index > 0) return ranges[previous];
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of x.data) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  if (channels === 3) return [Math.min(0, lo), Math.max(1, hi)];
+  const limit = Math.max(Math.abs(lo), Math.abs(hi)) || 1e-6;
+  return [-limit, limit];
+}
+
+const likeIn = src_in.data.image[0];
+const likeOut = src_out.data.image[0];
+let imageIn;
+let imageOut;
+if (m.kind === "conv") {
+  const positions = outH * outW;
+  const parts = trace.intermediates[m.layer].data;  // (F, C, H', W')
+  const rows = [];
+  for (let c = 0; c < channels; c++) {
+    const out = grid(likeOut, outH, outW);
+    out.set(parts.subarray((m.neuron * channels + c) * positions, (m.neuron * channels + c + 1) * positions));
+    rows.push(out);
+  }
+  rows.push(plane(trace.outputs[m.layer].data, outH, outW, depth, m.neuron, likeOut));
+  imageIn = plane(x.data, height, width, channels, m.channel, likeIn);
+  imageOut = grid(likeOut, outH, outW);
+  imageOut.set(rows[m.channel]);
+  sums.data = {...sums.data, image: rows};
+} else {
+  imageIn = plane(x.data, height, width, channels, m.neuron, likeIn);
+  imageOut = plane(trace.outputs[m.layer].data, outH, outW, depth, m.neuron, likeOut);
+}
+src_in.data = {...src_in.data, image: [imageIn]};
+src_out.data = {...src_out.data, image: [imageOut]};
+for (const [numbers, image] of [[numbers_in, imageIn], [numbers_out, imageOut]]) {
+  if (numbers != null) numbers.data = {...numbers.data, text: Array.from(image, fmt)};
+}
+
+const ranges = unitRanges();
+const inRange = inputRange(ranges);
+const outRange = ranges[m.layer];
+[in_mapper.low, in_mapper.high] = inRange;
+[out_mapper.low, out_mapper.high] = outRange;
+// the zoom's cells keep their mapper's range beside them (formula_position.js picks text colours by it)
+const z = zoom.data;
+const lo = Array.from(z.lo);
+const hi = Array.from(z.hi);
+for (let k = 0; k < z.role.length; k++) {
+  const role = z.role[k];
+  const range = role === "window" || role === "near_in" ? inRange
+    : role === "result" || role === "near_out" ? outRange : null;
+  if (range != null) [lo[k], hi[k]] = range;
+}
+zoom.data = {...z, lo: lo, hi: hi};
+
+return position.execute(slider);  // the zoom and the formula, with the new numbers at the current window
