@@ -129,3 +129,24 @@ def test_bad_upload_shows_a_message_and_changes_nothing(browser_page, name):
         np.testing.assert_array_equal(channel(page, c), channels_before[c])
     assert model_value(page, "input_fitted", "Array.from(m.data.image[0])") == fitted_before
     assert browser_page.page_errors == []
+
+
+@pytest.mark.parametrize("mode", ["layer", "unit", "module", "global"])
+def test_browser_colour_ranges_equal_python(browser_page, mode):
+    """page.js's twin of explainer_core.scales.color_ranges, on the page's own picture."""
+    from explainer_core.scales import color_ranges
+
+    page = browser_page.goto(PAGE)
+    files = model_value(page, "gallery", "Array.from(m.data.file)")
+    ranges = page.evaluate(
+        """async ([file, mode]) => {
+            const bytes = Uint8Array.from(atob(file), (c) => c.charCodeAt(0));
+            const trace = await ExplainerPage.showImage(new Blob([bytes]), {label: "test"});
+            return ExplainerPage.colorRanges(trace, mode);
+        }""",
+        [files[0], mode],
+    )
+    expected = color_ranges(trace(shipped_network(), prepare_image(base64.b64decode(files[0]))), mode)
+    assert ranges.keys() == expected.keys()
+    for name, (low, high) in expected.items():
+        assert ranges[name] == pytest.approx([low, high], abs=1e-5)

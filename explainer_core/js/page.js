@@ -77,5 +77,60 @@
     return trace;
   }
 
-  root.ExplainerPage = {showImage, refillCallbacks, state, REFILL, STATUS};
+  // -- helpers the views' refill callbacks share ------------------------------
+
+  /** A new (h, w) image column value of the same kind (a Bokeh NDArray) as ``like``. */
+  function grid(like, h, w) {
+    return new like.constructor(h * w, [h, w]);
+  }
+
+  /** Channel ``c`` of a channels-last (h, w, count) array as an (h, w) grid like ``like``, rows top first. */
+  function plane(values, h, w, count, c, like) {
+    const out = grid(like, h, w);
+    for (let i = 0, k = c; i < h * w; i++, k += count) out[i] = values[k];
+    return out;
+  }
+
+  const MODES = ["layer", "unit", "module", "global"];
+
+  /** The heatmap layers grouped as explainer_core.scales.scale_groups groups them. */
+  function scaleGroups(network, mode) {
+    if (!MODES.includes(mode)) throw new Error(`mode must be one of ${MODES.join(", ")}, not ${mode}.`);
+    const groups = [];
+    let current = [];
+    for (const step of network.layers) {
+      if (!["conv", "relu", "maxpool"].includes(step.kind) || step.outputShape.length !== 3) continue;
+      const starts = mode === "layer" || (mode === "unit" && step.kind === "conv");
+      if (starts && current.length) {
+        groups.push(current);
+        current = [];
+      }
+      current.push(step.name);
+      if (mode === "module" && step.kind === "maxpool") {
+        groups.push(current);
+        current = [];
+      }
+    }
+    if (current.length) groups.push(current);
+    return mode === "global" ? [groups.flat()] : groups;
+  }
+
+  /** The symmetric colour range of every heatmap layer: explainer_core.scales.color_ranges. */
+  function colorRanges(trace, mode) {
+    const ranges = {};
+    for (const group of scaleGroups(trace.network, mode)) {
+      let largest = 0;
+      for (const name of group) {
+        const values = trace.outputs[name].data;
+        for (let i = 0; i < values.length; i++) {
+          const a = Math.abs(values[i]);
+          if (a > largest) largest = a;
+        }
+      }
+      for (const name of group) ranges[name] = largest === 0 ? [-1, 1] : [-largest, largest];
+    }
+    return ranges;
+  }
+
+  root.ExplainerPage = {showImage, refillCallbacks, state, REFILL, STATUS, grid, plane, scaleGroups, colorRanges};
 })(window);

@@ -19,40 +19,8 @@ const x = index === 0 ? trace.image : trace.outputs[previous];
 const [height, width, channels] = step.inputShape;
 const [outH, outW, filters] = step.outputShape;
 
-// a new (h, w) image column value of the same kind (Bokeh NDArray) as `like`
-const grid = (like, h, w) => new like.constructor(h * w, [h, w]);
-
-// channel c of a channels-last (h, w, C) array, rows top first (the view draws origin top_left)
-function plane(values, h, w, count, c, like) {
-  const out = grid(like, h, w);
-  for (let i = 0, k = c; i < h * w; i++, k += count) out[i] = values[k];
-  return out;
-}
-
-// colour ranges of every heatmap layer, one per unit (a convolution and what follows it)
-function unitRanges() {
-  const ranges = {};
-  let group = [];
-  const close = () => {
-    let largest = 0;
-    for (const name of group) {
-      const values = trace.outputs[name].data;
-      for (let i = 0; i < values.length; i++) {
-        const a = Math.abs(values[i]);
-        if (a > largest) largest = a;
-      }
-    }
-    for (const name of group) ranges[name] = largest === 0 ? [-1, 1] : [-largest, largest];
-    group = [];
-  };
-  for (const s of network.layers) {
-    if (!["conv", "relu", "maxpool"].includes(s.kind) || s.outputShape.length !== 3) continue;
-    if (s.kind === "conv" && group.length > 0) close();
-    group.push(s.name);
-  }
-  if (group.length > 0) close();
-  return ranges;
-}
+const {grid, plane} = window.ExplainerPage;
+const unitRanges = () => window.ExplainerPage.colorRanges(trace, "unit");
 
 // the range map_mapper gives the input of this step: the image's own, or the previous layer's
 function inputRange(ranges) {
