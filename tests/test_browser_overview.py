@@ -1,0 +1,108 @@
+"""The overview in the built book: hover edges, the colour-range control, details, and a new picture.
+
+Page: book/02_overview.html. Expected numbers come from explainer_core on the
+same forward pass (default_trace()) or, after a gallery click, on the Python
+trace of the same file.
+"""
+
+from __future__ import annotations
+
+import base64
+
+import numpy as np
+import pytest
+
+from explainer_core.examples import default_trace, shipped_network
+from explainer_core.preprocess import prepare_image
+from explainer_core.scales import MODES, color_ranges
+from explainer_core.trace import trace
+from explainer_core.views.overview import overview_data, overview_layers
+from tests.test_browser_formulas import hover, model_value, open_page, source_column
+
+pytestmark = pytest.mark.browser
+
+PAGE = "book/02_overview.html"
+
+
+def neuron_index(page, layer: str, neuron: int) -> int:
+    layers = source_column(page, "overview_neurons", "layer")
+    neurons = source_column(page, "overview_neurons", "neuron")
+    return next(i for i, (a, b) in enumerate(zip(layers, neurons, strict=True)) if (a, b) == (layer, neuron))
+
+
+def hover_neuron(page, layer: str, neuron: int) -> None:
+    i = neuron_index(page, layer, neuron)
+    x = source_column(page, "overview_neurons", "x")[i]
+    y = source_column(page, "overview_neurons", "y")[i]
+    hover(page, "overview_plot", x, y)
+    page.wait_for_timeout(150)
+
+
+@pytest.mark.parametrize("kind, expected_edges", [("conv", "all"), ("relu", 1), ("maxpool", 1)])
+def test_hovering_a_neuron_draws_its_edges(browser_page, kind, expected_edges):
+    page = open_page(browser_page, PAGE)
+    t = default_trace()
+    layers = overview_layers(t)
+    layer = next(name for name in layers[1:] if t.network.layer(name).kind == kind)
+    before = layers[layers.index(layer) - 1]
+    hover_neuron(page, layer, 2)
+    xs = source_column(page, "overview_edges", "xs")
+    wanted = t.outputs[before].shape[2] if expected_edges == "all" else expected_edges
+    assert len(xs) == wanted
+    browser_page.assert_clean()
+
+
+def test_colour_range_control_changes_the_mapping(browser_page):
+    page = open_page(browser_page, PAGE)
+    t = default_trace()
+    layer = overview_layers(t)[0]
+    mapper = f"overview_mapper:{layer}"
+    for mode in ("global", "layer", "module", "unit"):
+        page.evaluate("(i) => { window.__model('overview_range_mode').active = i; }", MODES.index(mode))
+        page.wait_for_timeout(50)
+        low, high = color_ranges(t, mode)[layer]
+        assert model_value(page, mapper, "low") == pytest.approx(low, abs=1e-6)
+        assert model_value(page, mapper, "high") == pytest.approx(high, abs=1e-6)
+    assert color_ranges(t, "global")[layer] != color_ranges(t, "layer")[layer]
+    browser_page.screenshot("overview_range_unit")
+    browser_page.assert_clean()
+
+
+def test_show_details_and_click_open_the_detail(browser_page):
+    page = open_page(browser_page, PAGE)
+    assert model_value(page, "overview_dims", "visible") is False
+    page.evaluate("() => { window.__model('overview_details').active = true; }")
+    assert model_value(page, "overview_dims", "visible") is True
+    assert model_value(page, "overview_legend_plot", "visible") is True
+    t = default_trace()
+    layer = overview_layers(t)[0]
+    page.evaluate("(i) => { window.__model('overview_neurons').selected.indices = [i]; }",
+                  neuron_index(page, layer, 3))
+    assert model_value(page, "overview_detail", "visible") is True
+    shown = np.asarray(page.evaluate("() => Array.from(window.__model('overview_detail_map').data.image[0])"))
+    np.testing.assert_allclose(shown, t.outputs[layer][..., 3].ravel(), atol=1e-6)
+    assert "04_convolutional_layers.html" in model_value(page, "overview_detail_text", "text")
+    browser_page.screenshot("overview_details")
+    browser_page.assert_clean()
+
+
+def test_a_new_picture_refills_the_overview_like_python(browser_page):
+    page = open_page(browser_page, PAGE)
+    files = source_column(page, "gallery", "file")
+    index = 7
+    page.evaluate("(i) => { window.__model('gallery').selected.indices = [i]; }", index)
+    page.wait_for_function("() => window.__model('explainer-status').text.startsWith('Showing')")
+    expected = overview_data(trace(shipped_network(), prepare_image(base64.b64decode(files[index]))))
+    for name in overview_layers(default_trace()):
+        maps = page.evaluate(f"() => window.__model('overview_layer:{name}').data.image.map((m) => Array.from(m))")
+        np.testing.assert_allclose(np.asarray(maps), np.stack([m.ravel() for m in expected[f"layer:{name}"]["image"]]),
+                                   atol=1e-5)
+    for column in ("probability", "logit", "bar"):
+        np.testing.assert_allclose(source_column(page, "overview_output", column), expected["output"][column],
+                                   atol=1e-5)
+    assert source_column(page, "overview_output", "weight") == expected["output"]["weight"]
+    for mode in MODES:
+        np.testing.assert_allclose(source_column(page, "overview_ranges", mode), expected["ranges"][mode], atol=1e-5)
+    np.testing.assert_allclose(source_column(page, "overview_neurons", "high"), expected["neurons"]["high"], atol=1e-5)
+    browser_page.screenshot("overview_after_new_picture")
+    browser_page.assert_clean()
