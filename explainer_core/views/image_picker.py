@@ -22,8 +22,10 @@ from PIL import Image
 
 from ..errors import DatasetError
 from ..preprocess import fit_rgb
-from .input_view import _rgba
+from ..trace import Trace
+from .input_view import _rgba, picture_pair
 from .jscode import custom_js
+from .refill import refill_callback
 
 STATUS_NAME = "explainer-status"
 
@@ -95,8 +97,17 @@ def gallery_source(images: tuple[GalleryImage, ...], columns: int, thumb: int) -
     }
 
 
-def image_picker(images: tuple[GalleryImage, ...] | None = None, columns: int = 10, thumb: int = 48) -> column:
-    """The gallery and the upload button; a message line says what the page now shows."""
+def image_picker(
+    images: tuple[GalleryImage, ...] | None = None,
+    columns: int = 10,
+    thumb: int = 48,
+    preview: tuple[Trace, np.ndarray] | None = None,
+) -> column:
+    """The gallery and the upload button; a message line says what the page now shows.
+
+    With ``preview=(trace, original)`` it also shows the chosen photo before and after
+    it is fitted to the network's input (pages without the input view want that).
+    """
     images = gallery_images() if images is None else images
     data = gallery_source(images, columns, thumb)
     gap = thumb // 8
@@ -123,5 +134,11 @@ def image_picker(images: tuple[GalleryImage, ...] | None = None, columns: int = 
                  name=STATUS_NAME, styles={"color": "#333"})
     source.selected.js_on_change("indices", custom_js("picker_gallery", source=source))
     upload.js_on_change("value", custom_js("picker_upload", upload=upload))
-    return column(Div(text="<b>Change the picture.</b> Choose a photo:"), gallery, row(upload), status,
-                  sizing_mode="stretch_width")
+    parts = [Div(text="<b>Change the picture.</b> Choose a photo:"), gallery, row(upload), status]
+    if preview is not None:
+        pair, pair_args = picture_pair(*preview, size=120, prefix="preview")
+        parts.append(pair)
+    layout = column(*parts, sizing_mode="stretch_width")
+    if preview is not None:
+        layout.tags = [refill_callback("input", channels=[], **pair_args)]
+    return layout

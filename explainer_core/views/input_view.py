@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 from bokeh.layouts import column, row
-from bokeh.models import ColumnDataSource, Div, HoverTool, LinearColorMapper
+from bokeh.models import ColumnDataSource, CustomJSHover, Div, HoverTool, LinearColorMapper
 from bokeh.plotting import figure
 from PIL import Image
 
@@ -74,21 +74,37 @@ def _picture(title: str, source: ColumnDataSource, height: int, width: int, size
     return plot
 
 
-def input_view(trace: Trace, original: np.ndarray, size: int = 190) -> row:
-    """The photo, the network's input and its channels, with pixel values on hover."""
+def picture_pair(trace: Trace, original: np.ndarray, size: int = 190, prefix: str = "input"):
+    """The photo as given and as the network reads it, side by side, and the refill args for both.
+
+    Used by the input view and by the picture changer's preview.
+    """
     data = input_data(trace, original)
-    height, width, channels = trace.image.shape
+    height, width, _ = trace.image.shape
     photo_h, photo_w = np.asarray(original).shape[:2]
     side = max(photo_h, photo_w)
     photo = figure(title=f"your photo ({photo_w}×{photo_h})", width=size, height=size, x_range=(0, side),
-                   y_range=(0, side), toolbar_location=None, name="input_photo_plot")
-    photo_source = ColumnDataSource(data["photo"], name="input_photo")
+                   y_range=(0, side), toolbar_location=None, name=f"{prefix}_photo_plot")
+    photo_source = ColumnDataSource(data["photo"], name=f"{prefix}_photo")
     photo.image_rgba(image="image", x="x", y="y", dw="dw", dh="dh", source=photo_source)
     photo.axis.visible = False
     photo.grid.visible = False
     photo.outline_line_color = None
-    fitted = _picture(f"model input ({width}×{height})", ColumnDataSource(data["model_input"], name="input_fitted"),
-                      height, width, size, "input_fitted_plot")
+    fitted_source = ColumnDataSource(data["model_input"], name=f"{prefix}_fitted")
+    fitted = _picture(f"model input ({width}×{height})", fitted_source, height, width, size, f"{prefix}_fitted_plot")
+    args = dict(photo=photo_source, fitted=fitted_source, photo_x=photo.x_range, photo_y=photo.y_range,
+                photo_plot=photo)
+    return row(photo, fitted), args
+
+
+def input_view(trace: Trace, original: np.ndarray, size: int = 190) -> row:
+    """The photo, the network's input and its channels, with pixel values on hover."""
+    data = input_data(trace, original)
+    height, width, channels = trace.image.shape
+    pair, pair_args = picture_pair(trace, original, size)
+    # Maps are stored bottom row first, so the row under the pointer is counted from the top here.
+    row_of = CustomJSHover(code=f"return String({height} - 1 - Math.floor(value));")
+    column_of = CustomJSHover(code="return String(Math.floor(value));")
     maps = []
     for channel in range(channels):
         label = CHANNEL_NAMES[channel] if channels == 3 else f"channel {channel}"
@@ -103,8 +119,8 @@ def input_view(trace: Trace, original: np.ndarray, size: int = 190) -> row:
             source=ColumnDataSource(data[f"channel_{channel}"], name=f"input_channel_{channel}"),
         )
         plot.add_tools(HoverTool(renderers=[renderer], tooltips=[
-            ("row, column", "$y{0}, $x{0}"), (f"{label} value", "@image{0.000}"),
-        ]))
+            ("row, column", "$y{row}, $x{column}"), (f"{label} value", "@image{0.000}"),
+        ], formatters={"$y": row_of, "$x": column_of}))
         plot.axis.visible = False
         plot.grid.visible = False
         maps.append(plot)
@@ -113,10 +129,7 @@ def input_view(trace: Trace, original: np.ndarray, size: int = 190) -> row:
         "(0 is none of that colour, 1 is full intensity).",
         styles={"color": "#555", "font-size": "0.9em"},
     )
-    layout = column(row(photo, fitted), row(maps), note, sizing_mode="stretch_width")
-    layout.tags = [refill_callback(
-        "input", photo=photo_source, fitted=fitted.renderers[0].data_source,
-        channels=[plot.renderers[0].data_source for plot in maps],
-        photo_x=photo.x_range, photo_y=photo.y_range, photo_plot=photo,
-    )]
+    layout = column(pair, row(maps), note, sizing_mode="stretch_width")
+    layout.tags = [refill_callback("input", channels=[plot.renderers[0].data_source for plot in maps],
+                                   **pair_args)]
     return layout
