@@ -17,12 +17,10 @@ from __future__ import annotations
 import argparse
 import functools
 import gzip
-import http.server
 import re
 import shutil
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
@@ -30,6 +28,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from explainer_core.serve import serve_folder  # noqa: E402
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, build_book, toc_pages  # noqa: E402
 
 BUDGET = 2 * 1024 * 1024
@@ -69,15 +68,8 @@ def files_loaded_in_chromium(html_dir: Path, docnames: list[str]) -> dict[str, s
     """For each page, the book files Chromium requested while loading it (fresh cache each time)."""
     from playwright.sync_api import sync_playwright
 
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(html_dir)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_address[1]}/"
     loaded: dict[str, set[Path]] = {}
-    try:
+    with serve_folder(html_dir) as base:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             for docname in docnames:
@@ -91,9 +83,6 @@ def files_loaded_in_chromium(html_dir: Path, docnames: list[str]) -> dict[str, s
                 }
                 context.close()
             browser.close()
-    finally:
-        server.shutdown()
-        server.server_close()
     return {name: {path for path in paths if path.is_file()} for name, paths in loaded.items()}
 
 

@@ -20,20 +20,18 @@ own benchmarks: this one stops when the trace is complete.
 from __future__ import annotations
 
 import argparse
-import functools
 import gzip
-import http.server
 import io
 import os
 import shutil
 import tempfile
-import threading
 from pathlib import Path
 
 from PIL import Image
 
 from explainer_core import webmodel
 from explainer_core.network import Network
+from explainer_core.serve import serve_folder
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -73,11 +71,6 @@ MEASURE = """async ([repeats, jpegPath]) => {
     return {decode, fresh, reused, fit, whole, label: last.predictedLabel, blobBytes: blob.size,
             userAgent: navigator.userAgent};
 }"""
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
-        pass
 
 
 def load(path: str | None) -> Network:
@@ -125,18 +118,14 @@ def main() -> None:
         f"{webmodel.page_script(network, js_url='')}</head><body></body></html>\n",
         encoding="utf-8",
     )
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(root)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        with sync_playwright() as playwright:
+        with serve_folder(root) as base, sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_page()
-            page.goto(f"http://127.0.0.1:{server.server_address[1]}/index.html", wait_until="load")
+            page.goto(f"{base}index.html", wait_until="load")
             result = page.evaluate(MEASURE, [args.repeats, "photo.jpg"])
             browser.close()
     finally:
-        server.shutdown()
-        server.server_close()
         shutil.rmtree(root, ignore_errors=True)
 
     print(f"model: {network.name}, input {network.input_shape}, {len(network.layers)} steps")

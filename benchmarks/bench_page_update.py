@@ -15,11 +15,10 @@ issue's target is 150 ms for the whole update and 30 ms for the forward pass.
 from __future__ import annotations
 
 import argparse
-import functools
-import http.server
 import statistics
-import threading
 from pathlib import Path
+
+from explainer_core.serve import serve_folder
 
 CHROMIUM_ARGS = ["--no-sandbox", "--headless=new", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"]
@@ -41,11 +40,6 @@ MEASURE = """async (repeats) => {
 }"""
 
 
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:
-        pass
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--html", type=Path, default=Path("_build/html"), help="the built book")
@@ -57,13 +51,11 @@ def main() -> None:
     pages = args.page or sorted(
         str(p.relative_to(args.html)) for p in args.html.glob("book/*.html") if '"gallery"' in p.read_text()
     )
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=args.html))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    with sync_playwright() as playwright:
+    with serve_folder(args.html) as base, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         for name in pages:
             page = browser.new_page(viewport={"width": 1280, "height": 800})
-            page.goto(f"http://127.0.0.1:{server.server_port}/{name}")
+            page.goto(f"{base}{name}")
             page.wait_for_function("() => window.ExplainerPage && window.Bokeh && Bokeh.documents.length > 0")
             page.wait_for_timeout(500)
             result = page.evaluate(MEASURE, args.repeats)
@@ -74,7 +66,6 @@ def main() -> None:
                   + ", ".join(f"{key} {value:.1f} ms" for key, value in figures.items()))
             page.close()
         browser.close()
-    server.shutdown()
 
 
 if __name__ == "__main__":

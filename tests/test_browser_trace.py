@@ -9,12 +9,9 @@ temporary folder on 127.0.0.1. Run with ``-s`` to see the measured differences.
 from __future__ import annotations
 
 import base64
-import functools
-import http.server
 import io
 import shutil
 import struct
-import threading
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,6 +24,7 @@ from explainer_core import webmodel
 from explainer_core.errors import ImageError
 from explainer_core.network import Network
 from explainer_core.preprocess import MAX_PIXELS, fit_rgb, load_pil, prepare_image
+from explainer_core.serve import serve_folder
 from explainer_core.trace import trace
 
 pytestmark = pytest.mark.browser
@@ -40,11 +38,6 @@ JPEG_TOLERANCE = 2
 
 
 # --------------------------------------------------------------------------- the test site
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
-        pass
 
 
 class Site:
@@ -74,16 +67,8 @@ class Site:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     root = tmp_path_factory.mktemp("trace-site")
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(root)))
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, name="trace-site", daemon=True)
-    thread.start()
-    try:
-        yield Site(root, f"http://127.0.0.1:{server.server_address[1]}/")
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serve_folder(root) as url:
+        yield Site(root, url)
 
 
 def open_page(chromium, url: str):
