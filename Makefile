@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 export CNN_EXPLAINER_DATA ?= $(abspath ../shared/data/tiny-imagenet-10.zip)
 
-.PHONY: install book test lint bench clean
+.PHONY: install book serve test lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,9 @@ install: $(BIN)/python
 book: install
 	$(BIN)/jupyter-book build . --all --warningiserror
 	@echo "The book is in _build/html/index.html"
+
+serve:
+	$(BIN)/python -m explainer_core.serve _build/html
 
 test: install
 	$(BIN)/pytest
