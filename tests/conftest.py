@@ -187,6 +187,38 @@ def dataset_uint8(tiny_imagenet_zip: Path):
 
 
 # ---------------------------------------------------------------------------
+# The views' numbers against Keras (test_views_conv, test_views_formulas, test_views_output)
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    """The book's own forward pass (default picture, shipped model) and Keras's, side by side."""
+    from explainer_core.examples import default_trace
+    from explainer_core.model import SHIPPED_MODEL, load_model
+
+    from .keras_reference import KerasReference
+
+    if not SHIPPED_MODEL.is_file():
+        pytest.fail(f"the shipped model {SHIPPED_MODEL} is missing")
+    t = default_trace()
+    return t, KerasReference(load_model().keras_model, t.image)
+
+
+@pytest.fixture(scope="module")
+def traced(cnn_model, coffee_uint8):
+    """Any test CNN traced on a real photo, with Keras's reference."""
+    from explainer_core.network import Network
+    from explainer_core.trace import trace
+
+    from .keras_reference import KerasReference, fitted
+
+    network = Network.from_keras(cnn_model)
+    image = fitted(coffee_uint8, network.input_shape)
+    return trace(network, image), KerasReference(cnn_model, image)
+
+
+# ---------------------------------------------------------------------------
 # The built book in headless Chromium (test_book_pages and the chapter tests)
 # The fixtures live in tests/browser.py, which documents them and BOOK_HTML_DIR.
 # ---------------------------------------------------------------------------

@@ -23,27 +23,9 @@ from explainer_core.views.formula_views import (
     relu_formula_data,
     relu_formula_view,
 )
-from tests.test_views_conv import ATOL, KerasReference, fitted
+from tests.keras_reference import ATOL, fitted
 
 MINUS = "\u2212"
-
-
-@pytest.fixture(scope="module")
-def shipped():
-    from explainer_core.examples import default_trace
-    from explainer_core.model import SHIPPED_MODEL, load_model
-
-    if not SHIPPED_MODEL.is_file():
-        pytest.skip("model/tiny_vgg.keras has not been trained yet")
-    t = default_trace()
-    return t, KerasReference(load_model().keras_model, t.image)
-
-
-@pytest.fixture(scope="module")
-def traced(cnn_model, coffee_uint8):
-    network = Network.from_keras(cnn_model)
-    image = fitted(coffee_uint8, network.input_shape)
-    return trace(network, image), KerasReference(cnn_model, image)
 
 
 def steps(t, kind):

@@ -21,8 +21,6 @@ from bokeh.embed import components
 from bokeh.models import ColumnDataSource, Div
 
 from explainer_core.errors import TraceError
-from explainer_core.network import Network
-from explainer_core.trace import trace
 from explainer_core.views.conv_view import VIEW_WIDTH, fmt
 from explainer_core.views.flatten_view import (
     TOP_UNITS,
@@ -33,29 +31,9 @@ from explainer_core.views.flatten_view import (
 )
 from explainer_core.views.jscode import js_source
 from explainer_core.views.softmax_view import sig, softmax_data, softmax_view
-from tests.test_views_conv import ATOL, KerasReference, fitted
+from tests.keras_reference import ATOL, KerasReference
 
 MINUS = "\u2212"
-
-
-@pytest.fixture(scope="module")
-def shipped():
-    """The book's forward pass of the default picture, and Keras's, side by side."""
-    from explainer_core.examples import default_trace
-    from explainer_core.model import SHIPPED_MODEL, load_model
-
-    if not SHIPPED_MODEL.is_file():
-        pytest.skip("model/tiny_vgg.keras has not been trained yet")
-    t = default_trace()
-    return t, KerasReference(load_model().keras_model, t.image)
-
-
-@pytest.fixture(scope="module")
-def traced(cnn_model, coffee_uint8):
-    """Any test CNN traced on a real photo, with Keras's reference."""
-    network = Network.from_keras(cnn_model)
-    image = fitted(coffee_uint8, network.input_shape)
-    return trace(network, image), KerasReference(cnn_model, image)
 
 
 # -- what Keras says -------------------------------------------------------------------

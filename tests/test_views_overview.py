@@ -14,7 +14,7 @@ from explainer_core.views.overview import overview, overview_data, overview_laye
 
 
 @pytest.fixture(scope="module")
-def traced(cnn_model):
+def overview_traced(cnn_model):
     network = Network.from_keras(cnn_model)
     image = default_example(network.input_shape[:2]).image
     if network.input_shape[2] != image.shape[2]:
@@ -22,8 +22,8 @@ def traced(cnn_model):
     return cnn_model, trace(network, image)
 
 
-def test_every_heatmap_is_the_keras_layer_output(traced):
-    model, t = traced
+def test_every_heatmap_is_the_keras_layer_output(overview_traced):
+    model, t = overview_traced
     outputs = keras.Model(model.inputs, [layer.output for layer in model.layers])(t.image[None])
     by_name = {layer.name: np.asarray(out)[0] for layer, out in zip(model.layers, outputs, strict=True)}
     data = overview_data(t)
@@ -41,8 +41,8 @@ def test_every_heatmap_is_the_keras_layer_output(traced):
     assert data["output"]["weight"][int(np.argmax(data["output"]["probability"]))] == "bold"
 
 
-def test_tooltips_and_ranges_come_from_the_trace(traced):
-    _, t = traced
+def test_tooltips_and_ranges_come_from_the_trace(overview_traced):
+    _, t = overview_traced
     data = overview_data(t)
     neurons = data["neurons"]
     for i, layer in enumerate(neurons["layer"]):
@@ -56,15 +56,15 @@ def test_tooltips_and_ranges_come_from_the_trace(traced):
         assert data["ranges"][mode] == [expected[name][1] for name in data["ranges"]["name"]]
 
 
-def test_one_to_one_edges_only_for_relu_and_pooling(traced):
-    _, t = traced
+def test_one_to_one_edges_only_for_relu_and_pooling(overview_traced):
+    _, t = overview_traced
     neurons = overview_data(t)["neurons"]
     for kind, one in zip(neurons["kind"], neurons["one_to_one"], strict=True):
         assert one == (kind in ("relu", "maxpool"))
 
 
-def test_layout_builds_with_named_controls(traced):
-    _, t = traced
+def test_layout_builds_with_named_controls(overview_traced):
+    _, t = overview_traced
     names = {model.name for model in overview(t).references() if model.name}
     assert {"overview_plot", "overview_range_mode", "overview_details", "overview_neurons",
             "explainer-refill"} <= names

@@ -132,5 +132,24 @@
     return ranges;
   }
 
-  root.ExplainerPage = {showImage, refillCallbacks, state, REFILL, STATUS, grid, plane, scaleGroups, colorRanges};
+  /**
+   * The colour range of a step's input, as conv_view.map_mapper chooses it: the previous
+   * layer's range (``previousRange``) when there is one, else the picture's own values
+   * (at least [0, 1] for a colour picture, else symmetric around zero).
+   */
+  function inputRange(values, channels, previousRange) {
+    if (previousRange) return previousRange;
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const v of values) {
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+    if (channels === 3) return [Math.min(0, lo), Math.max(1, hi)];
+    const limit = Math.max(Math.abs(lo), Math.abs(hi)) || 1e-6;
+    return [-limit, limit];
+  }
+
+  root.ExplainerPage = {showImage, refillCallbacks, state, REFILL, STATUS, grid, plane, scaleGroups, colorRanges,
+                        inputRange};
 })(window);

@@ -23,18 +23,7 @@ const {grid, plane} = window.ExplainerPage;
 const unitRanges = () => window.ExplainerPage.colorRanges(trace, "unit");
 
 // the range map_mapper gives the input of this step: the image's own, or the previous layer's
-function inputRange(ranges) {
-  if (index > 0) return ranges[previous];
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const v of x.data) {
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
-  if (channels === 3) return [Math.min(0, lo), Math.max(1, hi)];
-  const limit = Math.max(Math.abs(lo), Math.abs(hi)) || 1e-6;
-  return [-limit, limit];
-}
+const inputRange = (ranges) => window.ExplainerPage.inputRange(x.data, channels, index > 0 ? ranges[previous] : null);
 
 const likeInput = inputs.data.image[0];
 const likeMap = maps.data.image[0];
