@@ -6,7 +6,7 @@ picture changer. The test clicks a gallery photo, waits for the status message, 
 compares every data source of every view with the Python ``*_data`` functions on the
 Python trace of the same file; the formula text with explainer_core.formulas at the
 window the reader left the view on; the colour ranges with ``map_mapper``.
-book/06_activation_functions.html has no changer, so its ReLU formula view is given a
+book/06_activation_functions.html: its ReLU formula view is given a
 picture through ``ExplainerPage.showImage``, as the changer does.
 """
 

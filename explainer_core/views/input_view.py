@@ -92,6 +92,8 @@ def picture_pair(trace: Trace, original: np.ndarray, size: int = 190, prefix: st
     photo.outline_line_color = None
     fitted_source = ColumnDataSource(data["model_input"], name=f"{prefix}_fitted")
     fitted = _picture(f"model input ({width}×{height})", fitted_source, height, width, size, f"{prefix}_fitted_plot")
+    if size < 160:  # small previews: keep both titles inside their plots
+        photo.title.text_font_size = fitted.title.text_font_size = "10px"
     args = dict(photo=photo_source, fitted=fitted_source, photo_x=photo.x_range, photo_y=photo.y_range,
                 photo_plot=photo)
     return row(photo, fitted), args
