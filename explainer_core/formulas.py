@@ -148,20 +148,21 @@ class SoftmaxExplanation:
 
 
 # -- checking the request -------------------------------------------------
-def _check_trace(trace) -> None:
+def check_trace(trace) -> None:
+    """A :class:`TraceError` unless ``trace`` is a Trace (shared with the views)."""
     if not isinstance(trace, Trace):
         raise TraceError(f"Expected a Trace (from explainer_core.trace.trace), got {type(trace).__name__}.")
 
 
 def _last(trace: Trace, kind: str) -> LayerSpec:
     """The last step of ``kind`` (every network the book explains has a flatten, a dense and a softmax)."""
-    _check_trace(trace)
+    check_trace(trace)
     return [s for s in trace.network.layers if s.kind == kind][-1]
 
 
 def _step(trace: Trace, layer: str, kind: str) -> LayerSpec:
     """The step ``layer`` of ``kind``; a fused Keras layer's name finds its ``kind`` part too."""
-    _check_trace(trace)
+    check_trace(trace)
     network = trace.network
     fused = [s for s in network.layers if s.keras_name == layer and s.kind == kind]
     if len(fused) == 1:  # e.g. "conv_a" for Conv2D(activation="relu") finds the step "conv_a_conv"
@@ -172,7 +173,11 @@ def _step(trace: Trace, layer: str, kind: str) -> LayerSpec:
     return spec
 
 
-def _index(value, size: int, what: str, layer: str) -> int:
+def check_index(value, size: int, what: str, layer: str, counted: str = "") -> int:
+    """``value`` as an index below ``size``, or a :class:`TraceError` for the learner (shared with the views).
+
+    ``counted`` names what there are ``size`` of in the message, e.g. "neurons".
+    """
     if isinstance(value, bool):
         raise TraceError(f"The {what} must be a whole number, not {value!r}.")
     try:
@@ -180,16 +185,17 @@ def _index(value, size: int, what: str, layer: str) -> int:
     except TypeError:
         raise TraceError(f"The {what} must be a whole number, not {value!r}.") from None
     if not 0 <= index < size:
-        raise TraceError(f"{what.capitalize()} {index} is out of range: {layer!r} has {size} (0 to {size - 1}).")
+        count = f"{size} {counted}" if counted else f"{size}"
+        raise TraceError(f"{what.capitalize()} {index} is out of range: {layer!r} has {count} (0 to {size - 1}).")
     return index
 
 
 def _pixel(spec: LayerSpec, neuron, row, col) -> tuple[int, int, int]:
     height, width, neurons = spec.output_shape
     return (
-        _index(neuron, neurons, "neuron", spec.name),
-        _index(row, height, "row", spec.name),
-        _index(col, width, "column", spec.name),
+        check_index(neuron, neurons, "neuron", spec.name),
+        check_index(row, height, "row", spec.name),
+        check_index(col, width, "column", spec.name),
     )
 
 
@@ -236,7 +242,7 @@ def explain_relu(
     else:
         if row is not None or col is not None:
             raise TraceError(f"{spec.name!r} outputs a vector: give only the unit, not a row and column.")
-        neuron = _index(neuron, spec.output_shape[0], "unit", spec.name)
+        neuron = check_index(neuron, spec.output_shape[0], "unit", spec.name)
         value = x[neuron]
     return ReluExplanation(spec.name, neuron, row, col, float(value), float(ops.relu(value)))
 
@@ -266,7 +272,7 @@ def explain_maxpool(trace: Trace, layer: str, neuron: int, row: int, col: int) -
 def explain_flatten(trace: Trace, unit: int) -> FlattenExplanation:
     """Which pixel of which activation map flatten unit ``unit`` copies (row-major order)."""
     spec = _last(trace, "flatten")
-    unit = _index(unit, spec.output_shape[0], "unit", spec.name)
+    unit = check_index(unit, spec.output_shape[0], "unit", spec.name)
     row, col, channel = (int(v) for v in trace.flatten_index[unit])
     index = trace.network.index(spec.name)
     source = trace.network.layers[index - 1].name if index else None
@@ -276,7 +282,7 @@ def explain_flatten(trace: Trace, unit: int) -> FlattenExplanation:
 def explain_dense(trace: Trace, unit: int, layer: str | None = None) -> DenseExplanation:
     """The terms of one dense unit; by default of the logit of class ``unit``, before the softmax."""
     spec = _last(trace, "dense") if layer is None else _step(trace, layer, "dense")
-    unit = _index(unit, spec.output_shape[0], "unit", spec.name)
+    unit = check_index(unit, spec.output_shape[0], "unit", spec.name)
     inputs = trace.input_of(spec.name)
     terms = ops.dense_terms(inputs, spec.kernel[:, unit : unit + 1])  # (1, inputs): summed as in ops.dense
     total = terms.sum(axis=1)[0]

@@ -192,7 +192,7 @@ def dataset_uint8(tiny_imagenet_zip: Path):
 
 
 @pytest.fixture(scope="module")
-def shipped():
+def keras_shipped():
     """The book's own forward pass (default picture, shipped model) and Keras's, side by side."""
     from explainer_core.examples import default_trace
     from explainer_core.model import SHIPPED_MODEL, load_model
@@ -206,7 +206,7 @@ def shipped():
 
 
 @pytest.fixture(scope="module")
-def traced(cnn_model, coffee_uint8):
+def keras_traced(cnn_model, coffee_uint8):
     """Any test CNN traced on a real photo, with Keras's reference."""
     from explainer_core.network import Network
     from explainer_core.trace import trace

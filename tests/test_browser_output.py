@@ -15,12 +15,10 @@ Build once and point the tests at it (with the same data as the build)::
 from __future__ import annotations
 
 import base64
-import io
 import re
 
 import numpy as np
 import pytest
-from PIL import Image
 
 from explainer_core.examples import default_example, default_trace, shipped_network
 from explainer_core.preprocess import prepare_image
@@ -330,25 +328,13 @@ def test_the_refills_follow_any_network(chromium, which):
     from explainer_core.network import Network
 
     from .conftest import seed_weights, strided_cnn
-    from .test_browser_refill_conv import standalone_page, tiny_cnn
+    from .test_browser_refill_conv import noise_pictures, show_png, standalone_page, tiny_cnn
 
     network = Network.from_keras(seed_weights(strided_cnn() if which == "strided_cnn" else tiny_cnn(), seed=3))
-    height, width, _ = network.input_shape
-    rng = np.random.default_rng(11)
-    built = trace(network, rng.random((height, width, 3), dtype=np.float32))
-    # a picture of exactly the input's size, so the browser fits it without resampling
-    buffer = io.BytesIO()
-    Image.fromarray(rng.integers(0, 256, (height, width, 3), dtype=np.uint8)).save(buffer, format="PNG")
-    t = trace(network, prepare_image(buffer.getvalue(), size=(height, width)))
+    built, png, t = noise_pictures(network, seed=11)
     context, page = standalone_page(chromium, column(flatten_view(built), softmax_view(built)), network)
     try:
-        page.evaluate(
-            """async (data) => {
-            const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
-            await ExplainerPage.showImage(new Blob([bytes], {type: "image/png"}), {label: "noise"});
-        }""",
-            base64.b64encode(buffer.getvalue()).decode("ascii"),
-        )
+        show_png(page, png)
         check_flatten(page, t)
         check_softmax(page, t)
         assert page.errors == []

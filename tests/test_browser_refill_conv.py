@@ -386,6 +386,30 @@ def assert_same_html(got: str, expected: str, where: str) -> None:
     assert_written(spans(got, "xv-num"), spans(expected, "xv-num"), where)
 
 
+def noise_pictures(network, seed: int):
+    """Two random pictures for ``network``: one traced to build the views, and a PNG (with its
+    Python trace) for the browser to switch to. The PNG has exactly the input's size, so the
+    browser fits it without resampling."""
+    height, width, _ = network.input_shape
+    rng = np.random.default_rng(seed)
+    built = trace(network, rng.random((height, width, 3), dtype=np.float32))
+    buffer = io.BytesIO()
+    Image.fromarray(rng.integers(0, 256, (height, width, 3), dtype=np.uint8)).save(buffer, format="PNG")
+    png = buffer.getvalue()
+    return built, png, trace(network, prepare_image(png, size=(height, width)))
+
+
+def show_png(page, png: bytes) -> None:
+    """Switch the page's picture to ``png``, as the picture changer does."""
+    page.evaluate(
+        """async (data) => {
+        const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+        await ExplainerPage.showImage(new Blob([bytes], {type: "image/png"}), {label: "noise"});
+    }""",
+        base64.b64encode(png).decode("ascii"),
+    )
+
+
 @pytest.mark.parametrize("which", ["strided_cnn", "tiny_cnn"])
 def test_the_refills_follow_any_network(chromium, which):
     from explainer_core.network import Network
@@ -393,25 +417,13 @@ def test_the_refills_follow_any_network(chromium, which):
     from .conftest import seed_weights, strided_cnn
 
     network = Network.from_keras(seed_weights(strided_cnn() if which == "strided_cnn" else tiny_cnn(), seed=2))
-    height, width, _ = network.input_shape
-    rng = np.random.default_rng(7)
-    built = trace(network, rng.random((height, width, 3), dtype=np.float32))
-    # a picture of exactly the input's size, so the browser fits it without resampling
-    buffer = io.BytesIO()
-    Image.fromarray(rng.integers(0, 256, (height, width, 3), dtype=np.uint8)).save(buffer, format="PNG")
-    t = trace(network, prepare_image(buffer.getvalue(), size=(height, width)))
+    built, png, t = noise_pictures(network, seed=7)
     context, page = standalone_page(chromium, views_of_every_layer(built), network)
     try:
         for spec in network.layers:  # start some windows in the padding
             if spec.kind == "conv":
                 set_value(page, f"e-{spec.name}:position", "value", 0)
-        page.evaluate(
-            """async (data) => {
-            const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
-            await ExplainerPage.showImage(new Blob([bytes], {type: "image/png"}), {label: "noise"});
-        }""",
-            base64.b64encode(buffer.getvalue()).decode("ascii"),
-        )
+        show_png(page, png)
 
         def data(name):
             return page.evaluate("(n) => window.__data(n)", name)

@@ -66,20 +66,20 @@ def assert_elastic_matches_keras(t, ref: KerasReference, layer: str, neuron: int
 
 # -- the numbers -------------------------------------------------------------------
 @pytest.mark.parametrize("layer", ["conv_1_1", "conv_1_2", "conv_2_1", "conv_2_2"])
-def test_elastic_view_data_is_keras_on_the_default_picture(shipped, layer):
-    t, ref = shipped
+def test_elastic_view_data_is_keras_on_the_default_picture(keras_shipped, layer):
+    t, ref = keras_shipped
     for neuron in (0, t.network.layer(layer).neurons - 1):
         assert_elastic_matches_keras(t, ref, layer, neuron)
 
 
-def test_elastic_view_data_is_keras_for_every_test_cnn(traced):
-    t, ref = traced
+def test_elastic_view_data_is_keras_for_every_test_cnn(keras_traced):
+    t, ref = keras_traced
     for layer in conv_names(t):
         assert_elastic_matches_keras(t, ref, layer, conv_step(t, layer).neurons // 2)
 
 
-def test_the_view_holds_the_data(shipped):
-    t, _ = shipped
+def test_the_view_holds_the_data(keras_shipped):
+    t, _ = keras_shipped
     layout = conv_elastic_view(t, "conv_1_1", 2)
     data = conv_elastic_data(t, "conv_1_1", 2)
     for source_name in ("inputs", "maps", "kernel"):
@@ -92,8 +92,8 @@ def test_the_view_holds_the_data(shipped):
                 assert list(source.data[column]) == list(values), (source_name, column)
 
 
-def test_every_neuron_is_embedded_when_it_fits(shipped):
-    t, ref = shipped
+def test_every_neuron_is_embedded_when_it_fits(keras_shipped):
+    t, ref = keras_shipped
     layout = conv_elastic_view(t, "conv_1_1", 0)
     select = layout.select_one({"name": "elastic-conv_1_1:neuron"})
     assert isinstance(select, Select) and [v for v, _ in select.options] == [str(n) for n in range(10)]
@@ -109,16 +109,16 @@ def test_every_neuron_is_embedded_when_it_fits(shipped):
     assert 10 * (10 * 60 * 60 + 60 * 60) > ELASTIC_BUDGET
 
 
-def test_page_weight_of_the_chapter_views(shipped):
+def test_page_weight_of_the_chapter_views(keras_shipped):
     """The embedded JSON stays small enough for a chapter page under 2 MB."""
-    t, _ = shipped
+    t, _ = keras_shipped
     sizes = {layer: sum(map(len, components(conv_elastic_view(t, layer)))) for layer in conv_names(t)}
     assert sizes["conv_1_1"] < 1_000_000  # every neuron of the first layer
     assert all(size < 1_000_000 for size in sizes.values()), sizes
 
 
-def test_controls_and_initial_readout(shipped):
-    t, _ = shipped
+def test_controls_and_initial_readout(keras_shipped):
+    t, _ = keras_shipped
     layout = conv_elastic_view(t, "conv_2_1", 4, key="k")
     slider = layout.select_one({"name": "k:position", "type": Slider})
     toggle = layout.select_one({"name": "k:play", "type": Toggle})
@@ -135,8 +135,8 @@ def test_controls_and_initial_readout(shipped):
 
 
 # -- other networks ----------------------------------------------------------------
-def test_views_build_for_every_conv_layer_of_every_test_cnn(traced):
-    t, _ = traced
+def test_views_build_for_every_conv_layer_of_every_test_cnn(keras_traced):
+    t, _ = keras_traced
     for layer in conv_names(t):
         spec = conv_step(t, layer)
         layout = conv_elastic_view(t, layer, spec.neurons - 1, key=f"x-{layer}")
@@ -167,8 +167,8 @@ def test_a_fused_conv_relu_is_found_by_its_keras_name(cnn_model, coffee_uint8):
         ("conv_1_1", True, "The neuron must be a whole number"),
     ],
 )
-def test_bad_requests_are_refused_clearly(shipped, layer, neuron, message):
-    t, _ = shipped
+def test_bad_requests_are_refused_clearly(keras_shipped, layer, neuron, message):
+    t, _ = keras_shipped
     with pytest.raises(TraceError, match=message.replace("(", r"\(").replace(")", r"\)")):
         conv_elastic_view(t, layer, neuron)
     with pytest.raises(TraceError):

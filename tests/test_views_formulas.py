@@ -44,8 +44,8 @@ def number(text: str) -> float:
 
 # -- the numbers are Keras's ---------------------------------------------------------
 @pytest.mark.parametrize("layer", ["conv_1_1", "conv_2_2"])
-def test_conv_formula_data_is_keras(shipped, layer):
-    t, ref = shipped
+def test_conv_formula_data_is_keras(keras_shipped, layer):
+    t, ref = keras_shipped
     neuron = 3
     kernel, bias, linear = ref.conv_parts(layer)
     for channel in (0, kernel.shape[2] - 1):
@@ -65,8 +65,8 @@ def test_conv_formula_data_is_keras(shipped, layer):
         )
 
 
-def test_relu_and_maxpool_data_are_keras(shipped):
-    t, ref = shipped
+def test_relu_and_maxpool_data_are_keras(keras_shipped):
+    t, ref = keras_shipped
     for spec in steps(t, "relu"):
         data = relu_formula_data(t, spec.name, 7)
         np.testing.assert_allclose(data["input"]["image"][0], ref.input_of(spec.name)[:, :, 7], atol=ATOL, rtol=0)
@@ -77,8 +77,8 @@ def test_relu_and_maxpool_data_are_keras(shipped):
         np.testing.assert_allclose(data["output"]["image"][0], ref.outputs[spec.name][:, :, 2], atol=ATOL, rtol=0)
 
 
-def test_the_views_hold_the_data(shipped):
-    t, _ = shipped
+def test_the_views_hold_the_data(keras_shipped):
+    t, _ = keras_shipped
     layout = conv_formula_view(t, "conv_1_2", 1, 4, key="k")
     data = conv_formula_data(t, "conv_1_2", 1, 4)
     for name in ("input", "output", "kernel", "sums"):
@@ -90,8 +90,8 @@ def test_the_views_hold_the_data(shipped):
 
 # -- the formula shows the window's numbers ---------------------------------------
 @pytest.mark.parametrize("position", [0, 61, 62 * 30 + 17, 62 * 62 - 1])
-def test_conv_formula_shows_the_window(shipped, position):
-    t, ref = shipped
+def test_conv_formula_shows_the_window(keras_shipped, position):
+    t, ref = keras_shipped
     neuron, channel = 5, 1
     layout = conv_formula_view(t, "conv_1_1", neuron, channel, position=position, key="k")
     html = layout.select_one({"name": "k:formula", "type": Div}).text
@@ -114,8 +114,8 @@ def test_conv_formula_shows_the_window(shipped, position):
     assert spans(html, "xv-bias") == [fmt(e.bias)]
 
 
-def test_relu_formula_shows_max_zero_x(shipped):
-    t, ref = shipped
+def test_relu_formula_shows_max_zero_x(keras_shipped):
+    t, ref = keras_shipped
     x = t.input_of("relu_1_2")[:, :, 0]
     position = int(np.argmin(x))  # a negative number, so the formula shows it becoming zero
     layout = relu_formula_view(t, "relu_1_2", 0, position=position, key="k")
@@ -128,8 +128,8 @@ def test_relu_formula_shows_max_zero_x(shipped):
     assert e.output == ref.outputs["relu_1_2"][row, col, 0]
 
 
-def test_maxpool_formula_highlights_the_maximum(shipped):
-    t, ref = shipped
+def test_maxpool_formula_highlights_the_maximum(keras_shipped):
+    t, ref = keras_shipped
     for position in (0, 77, 30 * 30 - 1):
         layout = maxpool_formula_view(t, "max_pool_1", 4, position=position, key="k")
         html = layout.select_one({"name": "k:formula", "type": Div}).text
@@ -142,8 +142,8 @@ def test_maxpool_formula_highlights_the_maximum(shipped):
         assert len(marks["x"]) == 1  # one outlined cell in the zoom: the maximum
 
 
-def test_zoom_cells_show_the_window(shipped):
-    t, _ = shipped
+def test_zoom_cells_show_the_window(keras_shipped):
+    t, _ = keras_shipped
     layout = conv_formula_view(t, "conv_2_1", 0, 9, position=28 * 5 + 6, key="k")
     cells = layout.select_one({"name": "k:zoom-cells"}).data
     e = explain_conv(t, "conv_2_1", 0, 5, 6)
@@ -156,8 +156,8 @@ def test_zoom_cells_show_the_window(shipped):
 
 
 # -- other networks: padding, strides, fused activations ------------------------------
-def test_views_build_and_show_padding_for_every_test_cnn(traced):
-    t, ref = traced
+def test_views_build_and_show_padding_for_every_test_cnn(keras_traced):
+    t, ref = keras_traced
     for spec in steps(t, "conv"):
         channels = spec.input_shape[-1]
         layout = conv_formula_view(t, spec.name, spec.neurons - 1, channels - 1, key=f"c-{spec.name}")
@@ -190,8 +190,8 @@ def _inside_mask(e, spec, channels) -> np.ndarray:
     return (rows >= 0) & (rows < height) & (cols >= 0) & (cols < width)
 
 
-def test_the_player_covers_every_output_pixel(shipped):
-    t, _ = shipped
+def test_the_player_covers_every_output_pixel(keras_shipped):
+    t, _ = keras_shipped
     layout = maxpool_formula_view(t, "max_pool_2", 0, key="k")
     slider = layout.select_one({"name": "k:position", "type": Slider})
     assert (slider.start, slider.end, slider.value) == (0, 13 * 13 - 1, 0)
@@ -211,14 +211,14 @@ def test_the_player_covers_every_output_pixel(shipped):
         (relu_formula_view, ("nothing", 0), "no layer called 'nothing'"),
     ],
 )
-def test_bad_requests_are_refused_clearly(shipped, view, args, message):
-    t, _ = shipped
+def test_bad_requests_are_refused_clearly(keras_shipped, view, args, message):
+    t, _ = keras_shipped
     with pytest.raises(TraceError, match=message):
         view(t, *args)
 
 
-def test_a_position_outside_the_map_is_refused(shipped):
-    t, _ = shipped
+def test_a_position_outside_the_map_is_refused(keras_shipped):
+    t, _ = keras_shipped
     with pytest.raises(TraceError, match="Position 900 is out of range"):
         maxpool_formula_view(t, "max_pool_1", 0, position=900)
 

@@ -107,21 +107,21 @@ def assert_flatten_matches_keras(t, ref: KerasReference) -> None:
             assert t.network.class_name(k).startswith(label.replace("\n", " ").rstrip("…"))
 
 
-def test_flatten_data_is_keras_on_the_default_picture(shipped):
-    t, ref = shipped
+def test_flatten_data_is_keras_on_the_default_picture(keras_shipped):
+    t, ref = keras_shipped
     assert_flatten_matches_keras(t, ref)
     steps = flatten_steps(t)
     assert (steps.source_name, steps.flatten.name, steps.dense.name) == ("max_pool_2", "flatten", "output_dense")
     assert steps.is_logit
 
 
-def test_flatten_data_is_keras_for_every_test_cnn(traced):
-    t, ref = traced
+def test_flatten_data_is_keras_for_every_test_cnn(keras_traced):
+    t, ref = keras_traced
     assert_flatten_matches_keras(t, ref)
 
 
-def test_the_flatten_view_holds_the_data_and_builds_for_every_test_cnn(traced):
-    t, _ = traced
+def test_the_flatten_view_holds_the_data_and_builds_for_every_test_cnn(keras_traced):
+    t, _ = keras_traced
     layout = flatten_view(t)
     data = flatten_data(t)
     for name, columns in data.items():
@@ -140,8 +140,8 @@ def test_the_flatten_view_holds_the_data_and_builds_for_every_test_cnn(traced):
     components(layout)  # it serialises
 
 
-def test_the_automatic_focus_shows_the_predicted_class_strongest_terms(shipped):
-    t, _ = shipped
+def test_the_automatic_focus_shows_the_predicted_class_strongest_terms(keras_shipped):
+    t, _ = keras_shipped
     data = flatten_data(t)
     k = t.predicted_class
     assert data["focus"] == {"kind": ["auto"], "index": [k]}
@@ -160,8 +160,8 @@ def test_the_automatic_focus_shows_the_predicted_class_strongest_terms(shipped):
     assert data["links"]["x0"] == []
 
 
-def test_a_unit_focus_draws_its_edges_to_every_class_and_its_pixel(shipped):
-    t, _ = shipped
+def test_a_unit_focus_draws_its_edges_to_every_class_and_its_pixel(keras_shipped):
+    t, _ = keras_shipped
     u = int(np.argmax(t.flattened))
     data = flatten_data(t, ("unit", u))
     n = t.network.num_classes
@@ -181,8 +181,8 @@ def test_a_unit_focus_draws_its_edges_to_every_class_and_its_pixel(shipped):
     assert data["targets"]["focus"] == [0] * n
 
 
-def test_the_readout_adds_up_to_the_logit(shipped):
-    t, _ = shipped
+def test_the_readout_adds_up_to_the_logit(keras_shipped):
+    t, _ = keras_shipped
     from explainer_core.formulas import explain_dense
 
     k = t.predicted_class
@@ -199,8 +199,8 @@ def test_the_readout_adds_up_to_the_logit(shipped):
     assert f"Flatten unit {u} is pixel (row {row}, column {col}) of max_pool_2 · channel {channel}" in html
 
 
-def test_flatten_view_refuses_what_it_cannot_show(shipped):
-    t, _ = shipped
+def test_flatten_view_refuses_what_it_cannot_show(keras_shipped):
+    t, _ = keras_shipped
     with pytest.raises(TraceError, match="out of range"):
         flatten_data(t, ("unit", 1690))
     with pytest.raises(TraceError, match="focus"):
@@ -209,8 +209,8 @@ def test_flatten_view_refuses_what_it_cannot_show(shipped):
         flatten_view("not a trace")
 
 
-def test_the_flatten_view_keeps_the_page_light(shipped):
-    t, _ = shipped
+def test_the_flatten_view_keeps_the_page_light(keras_shipped):
+    t, _ = keras_shipped
     size = sum(map(len, components(flatten_view(t))))
     assert size < 450_000, size  # 16,900 weights and 1,690 units, as binary arrays
     size = sum(map(len, components(softmax_view(t))))
@@ -243,13 +243,13 @@ def assert_softmax_matches_keras(t, ref: KerasReference) -> None:
     assert terms["hl"] == [0] * len(rows) and classes["hl"] == [0] * len(logits)
 
 
-def test_softmax_data_is_keras_on_the_default_picture(shipped):
-    t, ref = shipped
+def test_softmax_data_is_keras_on_the_default_picture(keras_shipped):
+    t, ref = keras_shipped
     assert_softmax_matches_keras(t, ref)
 
 
-def test_softmax_data_is_keras_for_every_test_cnn(traced):
-    t, ref = traced
+def test_softmax_data_is_keras_for_every_test_cnn(keras_traced):
+    t, ref = keras_traced
     assert_softmax_matches_keras(t, ref)
     layout = softmax_view(t)
     for name, columns in softmax_data(t).items():
@@ -260,8 +260,8 @@ def test_softmax_data_is_keras_for_every_test_cnn(traced):
     components(layout)
 
 
-def test_the_equation_can_be_written_for_any_class(shipped):
-    t, _ = shipped
+def test_the_equation_can_be_written_for_any_class(keras_shipped):
+    t, _ = keras_shipped
     k = 0
     data = softmax_data(t, chosen=k)
     assert data["choice"] == {"kind": ["pinned"], "index": [k]}
@@ -289,8 +289,8 @@ def test_four_significant_digits(value, text):
     assert sig(value) == text
 
 
-def test_numbers_are_formatted_like_the_other_views(shipped):
-    t, _ = shipped
+def test_numbers_are_formatted_like_the_other_views(keras_shipped):
+    t, _ = keras_shipped
     data = softmax_data(t)
     assert data["classes"]["logit_text"] == [fmt(z) for z in t.logits]
     assert data["classes"]["prob_text"] == [fmt(p) for p in t.probabilities]

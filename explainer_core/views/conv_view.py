@@ -18,7 +18,6 @@ Explained in the chapter "Convolutional layers" (book/04_convolutional_layers.md
 from __future__ import annotations
 
 import math
-import operator
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -38,15 +37,16 @@ from bokeh.models import (
     Slider,
     Toggle,
 )
-from bokeh.plotting import figure
 from bokeh.transform import transform
 
+from .. import formulas
 from ..errors import TraceError
+from ..formulas import check_trace
 from ..network import LayerSpec
 from ..scales import color_ranges
 from ..trace import Trace
 from .jscode import custom_js
-from .palettes import ACTIVATION, INPUT_CHANNELS, WEIGHT, symmetric
+from .palettes import ACTIVATION, INPUT_CHANNELS, WEIGHT, bare_figure, symmetric
 from .refill import refill_callback
 
 __all__ = [
@@ -91,11 +91,6 @@ def panel_css() -> InlineStyleSheet:
 
 
 # -- checking the request -------------------------------------------------------
-def check_trace(trace) -> None:
-    if not isinstance(trace, Trace):
-        raise TraceError(f"Expected a Trace (from explainer_core.trace.trace), got {type(trace).__name__}.")
-
-
 def conv_step(trace: Trace, layer: str | None = None) -> LayerSpec:
     """The convolution step ``layer`` (default: the first), or a :class:`TraceError` naming the choices.
 
@@ -123,18 +118,8 @@ def conv_step(trace: Trace, layer: str | None = None) -> LayerSpec:
 
 
 def check_index(value, size: int, what: str, layer: str) -> int:
-    """``value`` as an index below ``size``, or a :class:`TraceError` for the learner."""
-    if isinstance(value, bool):
-        raise TraceError(f"The {what} must be a whole number, not {value!r}.")
-    try:
-        index = operator.index(value)
-    except TypeError:
-        raise TraceError(f"The {what} must be a whole number, not {value!r}.") from None
-    if not 0 <= index < size:
-        raise TraceError(
-            f"{what.capitalize()} {index} is out of range: {layer!r} has {size} {what}s (0 to {size - 1})."
-        )
-    return index
+    """``value`` as an index below ``size``, or a :class:`TraceError` that counts the ``what``s."""
+    return formulas.check_index(value, size, what, layer, counted=f"{what}s")
 
 
 # -- colour scales ------------------------------------------------------------
@@ -503,7 +488,7 @@ def conv_elastic_view(
     # one figure with square units, as large as the column allows
     x0, x1, y0, y1 = g["bounds"]
     scale = min(width / (x1 - x0), 640 / (y1 - y0))
-    p = figure(
+    p = bare_figure(
         x_range=Range1d(x0, x1),
         y_range=Range1d(y0, y1),
         frame_width=int(round((x1 - x0) * scale)),
@@ -514,8 +499,6 @@ def conv_elastic_view(
         min_border=0,
         outline_line_color=None,
     )
-    p.axis.visible = False
-    p.grid.visible = False
 
     edge_renderer = p.multi_line("xs", "ys", source=edges, line_color="#9aa5b1", line_width=1.4)
     image_args = dict(image="image", x="x", y="y", dw="dw", dh="dh", origin="top_left", anchor="top_left")

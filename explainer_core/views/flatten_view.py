@@ -40,16 +40,16 @@ import numpy as np
 from bokeh import events
 from bokeh.layouts import column
 from bokeh.models import CDSView, ColumnDataSource, Div, IndexFilter, LinearColorMapper, Range1d
-from bokeh.plotting import figure
 from bokeh.transform import transform
 
 from ..errors import TraceError
+from ..formulas import check_trace
 from ..network import LayerSpec
 from ..scales import color_ranges
 from ..trace import Trace
-from .conv_view import VIEW_WIDTH, check_trace, fmt, panel_css, weight_limit
+from .conv_view import VIEW_WIDTH, fmt, panel_css, weight_limit
 from .jscode import custom_js
-from .palettes import ACTIVATION, LOGIT, WEIGHT, symmetric
+from .palettes import ACTIVATION, LOGIT, WEIGHT, bare_figure, symmetric
 from .refill import refill_callback
 
 __all__ = ["TOP_UNITS", "flatten_data", "flatten_steps", "flatten_view", "source_range", "target_range"]
@@ -512,7 +512,7 @@ def flatten_view(trace: Trace, *, key: str = "flatten", width: int = VIEW_WIDTH)
     data = flatten_data(trace, width=width)
     src = {name: ColumnDataSource(columns, name=f"{key}:{name}") for name, columns in data.items()}
 
-    p = figure(
+    p = bare_figure(
         x_range=Range1d(0, g["total_w"]),
         y_range=Range1d(-g["total_h"], 0),
         frame_width=int(g["total_w"]),
@@ -523,8 +523,6 @@ def flatten_view(trace: Trace, *, key: str = "flatten", width: int = VIEW_WIDTH)
         min_border=0,
         outline_line_color=None,
     )
-    p.axis.visible = False
-    p.grid.visible = False
 
     low, high = source_range(trace, steps)
     activation = LinearColorMapper(palette=list(ACTIVATION), low=low, high=high)

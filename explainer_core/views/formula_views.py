@@ -35,13 +35,13 @@ from bokeh.plotting import figure
 from bokeh.transform import transform
 
 from ..errors import TraceError
+from ..formulas import check_trace
 from ..network import LayerSpec
 from ..trace import Trace
 from .conv_view import (
     VIEW_WIDTH,
     channel_name,
     check_index,
-    check_trace,
     conv_step,
     fmt,
     map_mapper,
@@ -49,7 +49,7 @@ from .conv_view import (
     play_controls,
 )
 from .jscode import custom_js
-from .palettes import WEIGHT
+from .palettes import WEIGHT, bare_figure
 from .refill import refill_callback
 
 __all__ = [
@@ -155,7 +155,7 @@ def _heatmap(source: ColumnDataSource, mapper, title: str, name: str, size: int,
     x0, x1 = -pl - 0.3, width + pr + 0.3
     y0, y1 = -pb - 0.3, height + pt + 0.3
     scale = size / max(x1 - x0, y1 - y0)
-    p = figure(
+    p = bare_figure(
         x_range=Range1d(x0, x1),
         y_range=Range1d(y0, y1),
         frame_width=int(round((x1 - x0) * scale)),
@@ -170,8 +170,6 @@ def _heatmap(source: ColumnDataSource, mapper, title: str, name: str, size: int,
     p.title.text_font_size = "12px"
     p.title.text_font_style = "normal"
     p.title.text_color = "#374151"
-    p.axis.visible = False
-    p.grid.visible = False
     if pt or pb or pl or pr:
         p.rect(
             [(width + pr - pl) / 2],
@@ -277,7 +275,7 @@ class _Zoom:
         cell_px = min(cell_px, int(max_width / (self.x + 0.4)))
         x0, x1 = -0.2, self.x + 0.2
         y0, y1 = -self.rows - 0.15, 0.75
-        p = figure(
+        p = bare_figure(
             x_range=Range1d(x0, x1),
             y_range=Range1d(y0, y1),
             frame_width=int(round((x1 - x0) * cell_px)),
@@ -288,8 +286,6 @@ class _Zoom:
             min_border=2,
             outline_line_color=None,
         )
-        p.axis.visible = False
-        p.grid.visible = False
         source = ColumnDataSource(self.cols, name=f"{name}-cells")
         for _index, mapper, ids in self.panels:
             mapper.nan_color = PAD_COLOR

@@ -20,12 +20,12 @@ from __future__ import annotations
 
 from bokeh.layouts import column, row
 from bokeh.models import ColumnDataSource, CustomJS, Div, Range1d, Slider
-from bokeh.plotting import figure
 
 from ..errors import HyperparameterError
 from ..hyperparams import check_hyperparameters, window_positions
 from .conv_view import VIEW_WIDTH, panel_css, play_controls
 from .jscode import custom_js, js_source
+from .palettes import bare_figure
 
 __all__ = ["RANGES", "hyperparameter_data", "hyperparameter_widget"]
 
@@ -178,7 +178,7 @@ def hyperparameter_widget(
     sources = {name: ColumnDataSource(cols, name=f"{key}:{name}") for name, cols in data.items()}
 
     frame = data["frame"]
-    p = figure(
+    p = bare_figure(
         x_range=Range1d(frame["x0"][0], frame["x1"][0]),
         y_range=Range1d(frame["y0"][0], frame["y1"][0]),
         frame_width=FRAME[0],
@@ -189,8 +189,6 @@ def hyperparameter_widget(
         min_border=0,
         outline_line_color=None,
     )
-    p.axis.visible = False
-    p.grid.visible = False
     p.rect(
         "x",
         "y",

@@ -17,7 +17,6 @@ from functools import cache
 import numpy as np
 from bokeh.layouts import column, row
 from bokeh.models import ColumnDataSource, Div, FileInput, HoverTool, TapTool
-from bokeh.plotting import figure
 from PIL import Image
 
 from ..errors import DatasetError
@@ -25,6 +24,7 @@ from ..preprocess import fit_rgb
 from ..trace import Trace
 from .input_view import _rgba, picture_pair
 from .jscode import custom_js
+from .palettes import bare_figure
 from .refill import refill_callback
 
 STATUS_NAME = "explainer-status"
@@ -115,7 +115,7 @@ def image_picker(
     width = columns * (thumb + gap) - gap
     height = rows * (thumb + gap) - gap
     source = ColumnDataSource(data, name="gallery")
-    gallery = figure(
+    gallery = bare_figure(
         width=min(width, 760), height=max(1, round(min(width, 760) * height / width)),
         x_range=(0, width), y_range=(0, height), toolbar_location=None, tools="", name="gallery_plot",
     )
@@ -126,8 +126,6 @@ def image_picker(
                  nonselection_line_alpha=0)
     gallery.add_tools(HoverTool(renderers=[thumbs], tooltips=[("photo of", "@label")]))
     gallery.add_tools(TapTool(renderers=[thumbs]))
-    gallery.axis.visible = False
-    gallery.grid.visible = False
     gallery.outline_line_color = None
     upload = FileInput(accept="image/*", name="upload", title="…or upload your own photo:")
     status = Div(text="Click a photo to explain it instead; every view on this page follows.",

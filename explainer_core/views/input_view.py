@@ -10,11 +10,10 @@ from __future__ import annotations
 import numpy as np
 from bokeh.layouts import column, row
 from bokeh.models import ColumnDataSource, CustomJSHover, Div, HoverTool, LinearColorMapper
-from bokeh.plotting import figure
 from PIL import Image
 
 from ..trace import Trace
-from .palettes import INPUT_CHANNELS
+from .palettes import INPUT_CHANNELS, bare_figure
 from .refill import refill_callback
 
 CHANNEL_NAMES = ("red", "green", "blue")
@@ -64,13 +63,11 @@ def input_data(trace: Trace, original: np.ndarray) -> dict[str, dict]:
 
 
 def _picture(title: str, source: ColumnDataSource, height: int, width: int, size: int, name: str):
-    plot = figure(
+    plot = bare_figure(
         title=title, width=size, height=max(1, round(size * height / width)), x_range=(0, width),
         y_range=(0, height), toolbar_location=None, name=name, match_aspect=True,
     )
     plot.image_rgba(image="image", x=0, y=0, dw=width, dh=height, source=source)
-    plot.axis.visible = False
-    plot.grid.visible = False
     return plot
 
 
@@ -83,12 +80,10 @@ def picture_pair(trace: Trace, original: np.ndarray, size: int = 190, prefix: st
     height, width, _ = trace.image.shape
     photo_h, photo_w = np.asarray(original).shape[:2]
     side = max(photo_h, photo_w)
-    photo = figure(title=f"your photo ({photo_w}×{photo_h})", width=size, height=size, x_range=(0, side),
+    photo = bare_figure(title=f"your photo ({photo_w}×{photo_h})", width=size, height=size, x_range=(0, side),
                    y_range=(0, side), toolbar_location=None, name=f"{prefix}_photo_plot")
     photo_source = ColumnDataSource(data["photo"], name=f"{prefix}_photo")
     photo.image_rgba(image="image", x="x", y="y", dw="dw", dh="dh", source=photo_source)
-    photo.axis.visible = False
-    photo.grid.visible = False
     photo.outline_line_color = None
     fitted_source = ColumnDataSource(data["model_input"], name=f"{prefix}_fitted")
     fitted = _picture(f"model input ({width}×{height})", fitted_source, height, width, size, f"{prefix}_fitted_plot")
@@ -111,7 +106,7 @@ def input_view(trace: Trace, original: np.ndarray, size: int = 190) -> row:
     for channel in range(channels):
         label = CHANNEL_NAMES[channel] if channels == 3 else f"channel {channel}"
         palette = INPUT_CHANNELS[channel] if channels == 3 else INPUT_CHANNELS[2]
-        plot = figure(
+        plot = bare_figure(
             title=f"{label} channel", width=size, height=size, x_range=(0, width), y_range=(0, height),
             toolbar_location=None, name=f"input_channel_{channel}_plot",
         )
@@ -123,8 +118,6 @@ def input_view(trace: Trace, original: np.ndarray, size: int = 190) -> row:
         plot.add_tools(HoverTool(renderers=[renderer], tooltips=[
             ("row, column", "$y{row}, $x{column}"), (f"{label} value", "@image{0.000}"),
         ], formatters={"$y": row_of, "$x": column_of}))
-        plot.axis.visible = False
-        plot.grid.visible = False
         maps.append(plot)
     note = Div(
         text="Hover over a channel to read the number the network receives at that pixel "

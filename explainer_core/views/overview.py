@@ -34,13 +34,12 @@ from bokeh.models import (
     TapTool,
     Toggle,
 )
-from bokeh.plotting import figure
 
 from ..network import SPATIAL_KINDS
 from ..scales import MODES, color_ranges
 from ..trace import Trace
 from .jscode import custom_js
-from .palettes import ACTIVATION, INPUT_CHANNELS, LOGIT
+from .palettes import ACTIVATION, INPUT_CHANNELS, LOGIT, bare_figure
 from .refill import refill_callback
 
 __all__ = ["CHAPTER_OF_KIND", "overview", "overview_data", "overview_layers"]
@@ -193,12 +192,10 @@ def overview(trace: Trace, width: int = WIDTH):
     data = overview_data(trace, width)
     geo = _geometry(trace, width)
     height = int(geo["height"])
-    plot = figure(
+    plot = bare_figure(
         width=width, height=height, x_range=Range1d(0, width), y_range=Range1d(height, 0),
         toolbar_location=None, tools="", name="overview_plot", min_border=0,
     )
-    plot.axis.visible = False
-    plot.grid.visible = False
     plot.outline_line_color = None
 
     # Edges first, so the heatmaps are drawn over them.
@@ -270,15 +267,13 @@ def overview(trace: Trace, width: int = WIDTH):
         {"image": [data[f"layer:{first}"]["image"][0]], "x": [0], "y": [0],
          "dw": [trace.outputs[first].shape[1]], "dh": [trace.outputs[first].shape[0]]}, name="overview_detail_map")
     detail_mapper = LinearColorMapper(palette=list(ACTIVATION), low=ranges[first][0], high=ranges[first][1])
-    detail_plot = figure(width=220, height=220, toolbar_location=None, name="overview_detail_plot",
+    detail_plot = bare_figure(width=220, height=220, toolbar_location=None, name="overview_detail_plot",
                          x_range=Range1d(0, trace.outputs[first].shape[1]),
                          y_range=Range1d(trace.outputs[first].shape[0], 0), title=f"{first}, neuron 0")
     detail_image = detail_plot.image(image="image", x="x", y="y", dw="dw", dh="dh", source=detail_source,
                                      color_mapper=detail_mapper)
     detail_plot.add_tools(HoverTool(renderers=[detail_image], tooltips=[
         ("row, column", "$y{0}, $x{0}"), ("value", "@image{0.000}")]))
-    detail_plot.axis.visible = False
-    detail_plot.grid.visible = False
     detail_text = Div(width=width - 240, name="overview_detail_text", text=_detail_html(trace, first, 0))
     detail = row(detail_plot, detail_text, visible=False, name="overview_detail")
     select = custom_js(
@@ -296,11 +291,9 @@ def overview(trace: Trace, width: int = WIDTH):
     legend = ColorBar(color_mapper=mappers[first], orientation="horizontal", height=10, width=width - 220,
                       title=f"activation, {first}", name="overview_legend", major_label_text_font_size="10px",
                       title_text_font_size="11px", location=(10, 0), padding=4)
-    legend_plot = figure(width=width, height=58, toolbar_location=None, tools="", min_border=0, visible=False,
+    legend_plot = bare_figure(width=width, height=58, toolbar_location=None, tools="", min_border=0, visible=False,
                          x_range=Range1d(0, 1), y_range=Range1d(0, 1), name="overview_legend_plot")
     legend_plot.scatter([0], [0], alpha=0)  # a plot needs a renderer; the legend is the point
-    legend_plot.axis.visible = False
-    legend_plot.grid.visible = False
     legend_plot.outline_line_color = None
     legend_plot.add_layout(legend, "center")
     hover.callback.args["legend"] = legend

@@ -1,4 +1,4 @@
-"""The colour scales every view shares (CNN Explainer, Sect. 6 and Fig. 5).
+"""The colour scales and the bare canvas every view shares (CNN Explainer, Sect. 6 and Fig. 5).
 
 Activations use a diverging red-to-blue scale with white at zero; weights and
 biases a separate diverging scale (brown/yellow to green); logits a light-to-
@@ -35,3 +35,17 @@ def diverging_mapper(limit: float, palette=ACTIVATION) -> LinearColorMapper:
     """A colour mapper for a diverging palette centred on zero."""
     low, high = symmetric(limit)
     return LinearColorMapper(palette=list(palette), low=low, high=high)
+
+
+def bare_figure(**kwargs):
+    """A Bokeh figure used as a canvas: no toolbar, no axes, no grid (every view draws on these).
+
+    Other keyword arguments go to :func:`bokeh.plotting.figure` unchanged.
+    """
+    from bokeh.plotting import figure
+
+    kwargs.setdefault("toolbar_location", None)
+    plot = figure(**kwargs)
+    plot.axis.visible = False
+    plot.grid.visible = False
+    return plot

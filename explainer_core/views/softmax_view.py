@@ -38,12 +38,12 @@ from bokeh.plotting import figure
 from bokeh.transform import transform
 
 from ..errors import TraceError
-from ..formulas import explain_softmax
+from ..formulas import check_trace, explain_softmax
 from ..trace import Trace
-from .conv_view import VIEW_WIDTH, check_index, check_trace, fmt, panel_css
+from .conv_view import VIEW_WIDTH, check_index, fmt, panel_css
 from .flatten_view import target_range
 from .jscode import custom_js
-from .palettes import LOGIT
+from .palettes import LOGIT, bare_figure
 from .refill import refill_callback
 
 __all__ = ["sig", "softmax_data", "softmax_view"]
@@ -235,7 +235,7 @@ def softmax_view(trace: Trace, *, key: str = "softmax", width: int = VIEW_WIDTH)
     choice = ColumnDataSource(data["choice"], name=f"{key}:choice")
 
     def frame(name: str, height: float) -> figure:
-        p = figure(
+        p = bare_figure(
             x_range=Range1d(0, width),
             y_range=Range1d(-height, 0),
             frame_width=int(width),
@@ -246,8 +246,6 @@ def softmax_view(trace: Trace, *, key: str = "softmax", width: int = VIEW_WIDTH)
             min_border=0,
             outline_line_color=None,
         )
-        p.axis.visible = False
-        p.grid.visible = False
         return p
 
     # -- the table of classes
