@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 export CNN_EXPLAINER_DATA ?= $(abspath ../shared/data/tiny-imagenet-10.zip)
 
-.PHONY: install book serve test lint bench clean
+.PHONY: install book serve chromium test test-no-browser lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,8 +20,23 @@ book: install
 serve:
 	$(BIN)/python -m explainer_core.serve _build/html
 
-test: install
+# The browser tests need Debian's chromium (never a downloaded browser): installed here when
+# we are root on Debian, else one line says how. `make test-no-browser` leaves them out on purpose.
+chromium:
+	@test -x /usr/bin/chromium || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Debian's chromium for the browser tests..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "make test needs Debian's chromium: run 'sudo apt-get install chromium' (or 'make test-no-browser')" >&2; \
+	    exit 1; \
+	  fi; }
+
+test: install chromium
 	$(BIN)/pytest
+
+test-no-browser: install
+	$(BIN)/pytest -m "not browser"
 
 lint:
 	$(BIN)/ruff check explainer_core tests benchmarks

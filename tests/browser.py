@@ -15,8 +15,10 @@ Shared with all test modules through tests/conftest.py:
     from a thread, on an ephemeral port.
 
 ``chromium``
-    A Playwright browser on Debian's ``/usr/bin/chromium``; the test is skipped when it
-    is missing. Playwright's own browser download is never used (no network).
+    A Playwright browser on Debian's ``/usr/bin/chromium``. A missing browser fails the
+    test with one line saying how to install it: a green run must have run the browser
+    tests, unless the reader deselected them (``pytest -m "not browser"``).
+    Playwright's own browser download is never used (no network).
 
 ``browser_page``
     A :class:`BookPage`: a fresh 1280×800 page that records console errors, uncaught
@@ -50,8 +52,12 @@ from explainer_core.serve import serve_folder
 
 REPO = Path(__file__).resolve().parents[1]
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
-CHROMIUM = Path("/usr/bin/chromium")
-NO_CHROMIUM = "Debian chromium not installed (.ci/run installs it)"
+#: Debian's Chromium, or the browser ``$EXPLAINER_CHROMIUM`` names.
+CHROMIUM = Path(os.environ.get("EXPLAINER_CHROMIUM", "").strip() or "/usr/bin/chromium")
+NO_CHROMIUM = (
+    "Debian's chromium is not installed: `make test` installs it (as root), or run "
+    "`apt-get install chromium`; `make test-no-browser` runs everything else"
+)
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--headless=new",
@@ -138,11 +144,17 @@ def book_server(book_html: Path) -> Iterator[str]:
 # --------------------------------------------------------------------------- the browser
 
 
+def require_chromium(items: list[pytest.Item]) -> None:
+    """Stop the run at once, with one line, when a selected test needs a browser that is not there."""
+    if not CHROMIUM.exists() and any(item.get_closest_marker("browser") for item in items):
+        pytest.exit(NO_CHROMIUM, returncode=pytest.ExitCode.USAGE_ERROR)
+
+
 @pytest.fixture(scope="session")
 def chromium():
     """Playwright's Chromium driver on Debian's /usr/bin/chromium (never a downloaded browser)."""
     if not CHROMIUM.exists():
-        pytest.skip(NO_CHROMIUM)
+        pytest.fail(NO_CHROMIUM, pytrace=False)
     from playwright.sync_api import sync_playwright
 
     playwright = sync_playwright().start()

@@ -223,4 +223,16 @@ def keras_traced(cnn_model, coffee_uint8):
 # The fixtures live in tests/browser.py, which documents them and BOOK_HTML_DIR.
 # ---------------------------------------------------------------------------
 
-from .browser import book_html, book_server, browser_page, chromium  # noqa: E402, F401
+from .browser import book_html, book_server, browser_page, chromium, require_chromium  # noqa: E402, F401
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every test that drives Chromium carries the ``browser`` mark, so ``-m "not browser"`` is the one way out."""
+    for item in items:
+        if {"chromium", "browser_page"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.browser)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    require_chromium(session.items)

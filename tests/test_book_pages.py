@@ -225,3 +225,26 @@ def test_page_fits_the_size_budget(browser_page, book_html, docname):
         f"{name} {size // 1024} KB" for name, size in biggest
     )
     browser_page.assert_clean()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("docname", PAGES, ids=page_id)
+def test_every_page_has_an_icon_the_server_has(browser_page, docname):
+    """A page without ``<link rel="icon">`` makes a real browser ask for /favicon.ico, a 404 here.
+
+    Headless Chromium does not fetch icons by itself, so the test fetches what a desktop
+    browser would and counts a failure like any other HTTP error.
+    """
+    page = browser_page.goto(f"{docname}.html", wait_for_plots=False)
+    icon = page.evaluate(
+        """() => {
+            const link = document.querySelector('link[rel~="icon"]');
+            return link ? link.href : new URL('/favicon.ico', location.href).href;
+        }"""
+    )
+    response = page.request.get(icon)
+    if not response.ok:
+        browser_page.http_errors.append(f"{response.status} {icon}")
+    else:
+        assert response.headers.get("content-type", "").startswith("image/"), response.headers
+    browser_page.assert_clean()

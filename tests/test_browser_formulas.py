@@ -88,12 +88,19 @@ def spans(html: str, cls: str) -> list[str]:
     return [unescape(text) for classes, text in found if cls in classes.split()]
 
 
-def positions_over_time(page, name: str, samples: int = 5, pause: float = 0.6) -> list[int]:
+def wait_until_moved_past(page, name: str, position: int) -> int:
+    """Wait (however slow the machine) until the slider ``name`` is beyond ``position``; return it."""
+    page.wait_for_function("([name, p]) => window.__model(name).value > p", arg=[name, position])
+    return model_value(page, name, "value")
+
+
+def stays_still(page, name: str, samples: int = 3, pause: float = 0.3) -> bool:
+    """Whether the slider ``name`` keeps its value: a stopped player never moves, on any machine."""
     values = []
     for _ in range(samples):
         values.append(model_value(page, name, "value"))
         time.sleep(pause)
-    return values
+    return len(set(values)) == 1
 
 
 # -- the convolution formula view --------------------------------------------------
@@ -146,15 +153,17 @@ def test_the_play_button_animates_and_pause_stops_it(browser_page):
     start = model_value(page, f"{key}:position", "value")
     click(page, f"{key}:play")
     assert model_value(page, f"{key}:play", "active")
-    moving = positions_over_time(page, f"{key}:position")
-    assert all(b > a for a, b in zip(moving, moving[1:], strict=False)), moving
-    assert moving[0] >= start
-    formula = model_value(page, f"{key}:formula", "text")
-    assert f"column {moving[-1] % 62})" in formula or f"column {(moving[-1] + 1) % 62})" in formula
+    # it moves forward, step after step (waiting for each step, not timing it)
+    first = wait_until_moved_past(page, f"{key}:position", start)
+    wait_until_moved_past(page, f"{key}:position", first)
     click(page, f"{key}:play")  # pause
     assert not model_value(page, f"{key}:play", "active")
-    stopped = positions_over_time(page, f"{key}:position", samples=3)
-    assert len(set(stopped)) == 1, stopped
+    assert stays_still(page, f"{key}:position")
+    # paused, the formula describes the window the slider names (both read in one step)
+    position, formula = page.evaluate(
+        "(key) => [window.__model(key + ':position').value, window.__model(key + ':formula').text]", key
+    )
+    assert f"(row {position // 62}, column {position % 62})" in formula
     browser_page.assert_clean()
 
 
@@ -164,12 +173,13 @@ def test_elastic_view_plays_hovers_and_switches_neurons(browser_page):
     t = default_trace()
     key = "elastic-conv_1_1"
     # play: the kernel moves, the edges flow, the not-yet-computed part is covered
+    start = model_value(page, f"{key}:position", "value")
     click(page, f"{key}:play")
-    moving = positions_over_time(page, f"{key}:position", samples=4, pause=0.4)
-    assert all(b > a for a, b in zip(moving, moving[1:], strict=False)), moving
+    first = wait_until_moved_past(page, f"{key}:position", start)
+    wait_until_moved_past(page, f"{key}:position", first)
     assert len(source_column(page, f"{key}:covers", "x")) > 0
     click(page, f"{key}:play")
-    assert len(set(positions_over_time(page, f"{key}:position", samples=3, pause=0.3))) == 1
+    assert stays_still(page, f"{key}:position")
     # hover the output map (the last row of the maps source) at pixel (20, 33)
     x0, y0, dw = (source_column(page, f"{key}:maps", c)[-1] for c in ("x", "y", "dw"))
     unit = dw / 62
