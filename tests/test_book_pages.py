@@ -248,3 +248,25 @@ def test_every_page_has_an_icon_the_server_has(browser_page, docname):
     else:
         assert response.headers.get("content-type", "").startswith("image/"), response.headers
     browser_page.assert_clean()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("docname", [p for p in PAGES if "default_example" in source_of(p)], ids=page_id)
+def test_the_pictures_caption_is_a_paragraph_that_wraps(browser_page, docname):
+    """The default picture's caption is prose: it wraps at any width instead of running off in a code block."""
+    from explainer_core.examples import default_example, shipped_network
+
+    caption = default_example(shipped_network().input_shape[:2]).caption
+    page = browser_page.goto(f"{docname}.html", wait_for_plots=False)
+    where = page.evaluate(
+        """(caption) => {
+            const holders = Array.from(document.querySelectorAll('main p, main pre'))
+                .filter((element) => element.textContent.includes(caption));
+            return holders.map((element) => ({
+                tag: element.tagName, wraps: element.scrollWidth <= element.clientWidth + 1,
+            }));
+        }""",
+        caption,
+    )
+    assert where, f"the caption {caption!r} is not on the page"
+    assert all(found == {"tag": "P", "wraps": True} for found in where), where

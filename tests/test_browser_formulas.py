@@ -88,6 +88,12 @@ def spans(html: str, cls: str) -> list[str]:
     return [unescape(text) for classes, text in found if cls in classes.split()]
 
 
+def wait_until_moved_from(page, name: str, position: int) -> int:
+    """Wait (however slow the machine) until the slider ``name`` leaves ``position``; return where it is."""
+    page.wait_for_function("([name, p]) => window.__model(name).value !== p", arg=[name, position])
+    return model_value(page, name, "value")
+
+
 def wait_until_moved_past(page, name: str, position: int) -> int:
     """Wait (however slow the machine) until the slider ``name`` is beyond ``position``; return it."""
     page.wait_for_function("([name, p]) => window.__model(name).value > p", arg=[name, position])
@@ -148,6 +154,7 @@ def test_hovering_the_input_moves_the_window_on_both_matrices(browser_page):
 
 
 def test_the_play_button_animates_and_pause_stops_it(browser_page):
+    """Waits for each step and reads the slider and the formula in one step, so no machine is too slow for it."""
     page = open_page(browser_page, CONV_PAGE)
     key = "conv-formula-conv_1_1"
     start = model_value(page, f"{key}:position", "value")
@@ -173,9 +180,9 @@ def test_elastic_view_plays_hovers_and_switches_neurons(browser_page):
     t = default_trace()
     key = "elastic-conv_1_1"
     # play: the kernel moves, the edges flow, the not-yet-computed part is covered
-    start = model_value(page, f"{key}:position", "value")
+    start = model_value(page, f"{key}:position", "value")  # the last window: the whole map computed
     click(page, f"{key}:play")
-    first = wait_until_moved_past(page, f"{key}:position", start)
+    first = wait_until_moved_from(page, f"{key}:position", start)  # play starts again from the top
     wait_until_moved_past(page, f"{key}:position", first)
     assert len(source_column(page, f"{key}:covers", "x")) > 0
     click(page, f"{key}:play")
