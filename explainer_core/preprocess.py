@@ -4,7 +4,9 @@ Every source -- a path, bytes, a file object, a PIL image or a NumPy array --
 goes through the same steps, in this order:
 
 1. open it without decoding and refuse it if it is larger than
-   :data:`MAX_PIXELS` (a decompression bomb would otherwise fill the memory);
+   :data:`MAX_PIXELS` (a decompression bomb would otherwise fill the memory)
+   or longer and thinner than :data:`MAX_ASPECT_RATIO` allows (see
+   :func:`check_dimensions`);
 2. decode it and turn it upright (the EXIF orientation a phone writes);
 3. make it RGB, compositing any transparency over white;
 4. resize it keeping the aspect ratio so the *shorter* side fits, then crop
@@ -20,6 +22,7 @@ from __future__ import annotations
 import io
 import math
 import os
+import re
 import struct
 import warnings
 from typing import NamedTuple
@@ -33,6 +36,18 @@ from .errors import ImageError
 #: phone photo, while a crafted file claiming billions of pixels (a few bytes
 #: on disk, gigabytes once decoded) is refused from its header alone.
 MAX_PIXELS = 50_000_000
+
+#: Longest side accepted, as a multiple of the shorter side. Fitting keeps the
+#: shorter side, so the resized picture is about this many times the output:
+#: a 4 KB PNG of 1 x 1,000,000 pixels would otherwise be resized to 64 x
+#: 64,000,000 (12 GB) to keep 64 x 64. A 100:1 banner still fits.
+MAX_ASPECT_RATIO = 100
+
+#: Largest height or width of the output (the ``size`` of :func:`prepare_image`):
+#: with :data:`MAX_ASPECT_RATIO` it bounds the resized picture by 512 x 51,200
+#: pixels, less than :data:`MAX_PIXELS`, so fitting never costs more memory than
+#: decoding an accepted picture.
+MAX_OUTPUT_SIDE = 512
 
 #: Colour that transparent pixels are composited over (see :func:`to_rgb`).
 BACKGROUND = (255, 255, 255)
@@ -57,7 +72,7 @@ def load_pil(source) -> Image.Image:
     passed in is never modified.
     """
     if isinstance(source, Image.Image):
-        _check_size(source.width, source.height)
+        check_dimensions(source.width, source.height)
         try:
             source.load()
         except Exception as exc:  # a decoder fails in many ways on a bad file
@@ -68,7 +83,7 @@ def load_pil(source) -> Image.Image:
     data = _read_source(source)
     image = _open(data)
     try:
-        _check_size(image.width, image.height)
+        check_dimensions(image.width, image.height)
         try:
             image.load()
         except Exception as exc:  # any decoder failure means "unreadable"
@@ -114,13 +129,15 @@ def _read_source(source) -> io.BytesIO | str:
 def _open(data: io.BytesIO | str) -> Image.Image:
     """Read only the header: the pixels are decoded after the size check."""
     try:
-        # Pillow warns (not raises) between its own limit and twice that; make
-        # the warning an exception so that every too-large image is refused.
+        # Pillow warns between its own limit and twice that: silence it, as
+        # check_dimensions refuses those images with our limit. Above twice
+        # its limit Pillow refuses to open, quoting its own limit, not ours.
         with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             return Image.open(data)
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise ImageError(_too_large(str(exc))) from exc
+    except Image.DecompressionBombError as exc:
+        found = re.search(r"\((\d+) pixels\)", str(exc))
+        raise ImageError(_too_large(f"{int(found.group(1)):,} pixels" if found else "billions of pixels")) from exc
     except UnidentifiedImageError as exc:
         raise ImageError(f"This file is not an image Pillow can read ({_guess_kind(data)}).") from exc
     except Exception as exc:  # a damaged header fails in many ways
@@ -158,11 +175,22 @@ def _too_large(detail: str) -> str:
     )
 
 
-def _check_size(width: int, height: int) -> None:
+def check_dimensions(width: int, height: int) -> None:
+    """Refuse a picture from its size alone, before it is decoded (the browser port checks the same).
+
+    In this order: more than :data:`MAX_PIXELS` pixels; no pixels; a long side
+    more than :data:`MAX_ASPECT_RATIO` times the short side.
+    """
     if width * height > MAX_PIXELS:
         raise ImageError(_too_large(f"{width} x {height} = {width * height:,} pixels"))
     if width == 0 or height == 0:
         raise ImageError(f"This image has no pixels ({width} x {height}).")
+    if max(width, height) > MAX_ASPECT_RATIO * min(width, height):
+        raise ImageError(
+            f"This image is {width} x {height} pixels: its long side is more than {MAX_ASPECT_RATIO} times "
+            "its short side, so the centre crop would keep almost nothing of it. "
+            "Crop it to a less extreme shape first."
+        )
 
 
 def _upright(image: Image.Image) -> Image.Image:
@@ -185,7 +213,7 @@ def _from_array(array: np.ndarray) -> Image.Image:
             f"An image array must have shape (height, width), (height, width, 3) for RGB or "
             f"(height, width, 4) for RGBA, not {array.shape}."
         )
-    _check_size(array.shape[1], array.shape[0])
+    check_dimensions(array.shape[1], array.shape[0])
     if np.issubdtype(array.dtype, np.floating):
         if not np.isfinite(array).all():
             raise ImageError("This image array contains NaN or infinite values.")
@@ -274,11 +302,13 @@ def resize_plan(width: int, height: int, size: tuple[int, int]) -> ResizePlan:
 def _check_output_size(size) -> tuple[int, int]:
     try:
         height, width = (int(v) for v in size)
-        valid = (height, width) == tuple(size) and height > 0 and width > 0
+        valid = (height, width) == tuple(size) and 0 < height <= MAX_OUTPUT_SIDE and 0 < width <= MAX_OUTPUT_SIDE
     except (TypeError, ValueError):
         valid = False
     if not valid:
-        raise ImageError(f"size must be (height, width) with two positive whole numbers, not {size!r}.")
+        raise ImageError(
+            f"size must be (height, width) with two whole numbers from 1 to {MAX_OUTPUT_SIDE}, not {size!r}."
+        )
     return height, width
 
 
