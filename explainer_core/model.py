@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -89,8 +90,14 @@ def load_model(path: str | os.PathLike | None = None, class_names: tuple[str, ..
     the TensorFlow.js metadata, else "class 0", "class 1", ...
 
     Every problem (missing, corrupt, truncated, mismatched or unsupported
-    file) raises :class:`ModelLoadError` with a plain message.
+    file, a malformed card or class names) raises :class:`ModelLoadError`
+    with a plain message.
     """
+    if path is not None and not os.fspath(path).strip():
+        raise ModelLoadError(
+            "The model path is empty. Give a .keras or .h5 file, a TensorFlow.js model.json or its folder, "
+            "or nothing for the model the book ships."
+        )
     source = Path(path) if path is not None else SHIPPED_MODEL
     if not source.exists():
         raise ModelLoadError(f"There is no model file at {source}.")
@@ -114,22 +121,62 @@ def load_model(path: str | os.PathLike | None = None, class_names: tuple[str, ..
             card = json.loads(card_file.read_text())
         except (OSError, ValueError) as exc:
             raise ModelLoadError(f"The model card {card_file.name} is not valid JSON ({exc}).") from exc
+        if not isinstance(card, dict):
+            raise ModelLoadError(
+                f"The model card {card_file.name} must hold a JSON object, not a {type(card).__name__}."
+            )
+    return LoadedModel(keras_model, _class_names(keras_model, class_names, card, card_file, metadata), source, card)
+
+
+def _class_names(keras_model, given, card: dict, card_file: Path, metadata: dict) -> tuple[str, ...]:
+    """The first of: the argument, the card, the TF.js metadata, else "class 0", "class 1", ..."""
+    from .network import check_class_names
+
     num_classes = int(keras_model.output_shape[-1])
-    names = class_names or card.get("class_names") or metadata.get("class_names")
-    names = tuple(names) if names else tuple(f"class {i}" for i in range(num_classes))
-    if len(names) != num_classes:
-        raise ModelLoadError(f"The model has {num_classes} outputs but {len(names)} class names were given.")
-    return LoadedModel(keras_model, names, source, card)
+    for names, origin in (
+        (given, "the class_names argument"),
+        (card.get("class_names"), f"in the model card {card_file.name}"),
+        (metadata.get("class_names"), "in the TensorFlow.js metadata"),
+    ):
+        if names is not None and not (isinstance(names, (list, tuple)) and not names):  # () means "not given"
+            return check_class_names(names, num_classes, origin)
+    return tuple(f"class {i}" for i in range(num_classes))
 
 
 def _load_keras_file(source: Path) -> keras.Model:
+    if source.stat().st_size == 0:
+        raise ModelLoadError(f"{source.name} is empty (0 bytes): the model was not saved, or the copy failed.")
+    if source.suffix == ".keras":
+        _check_keras_archive(source)
     try:
         return keras.saving.load_model(source, compile=False)
     except Exception as exc:  # Keras raises many kinds here (zip, HDF5, JSON, shape errors)
+        detail = f" ({type(exc).__name__}: {str(exc)[:200]})"
+        if "File not found" in str(exc):  # Keras says so of any file it cannot open; this one exists
+            detail = ""
         raise ModelLoadError(
             f"{source.name} could not be loaded as a Keras model: the file is corrupt, truncated, "
-            f"or was not saved by Keras ({type(exc).__name__}: {str(exc)[:200]})."
+            f"or was not saved by Keras{detail}."
         ) from exc
+
+
+def _check_keras_archive(source: Path) -> None:
+    """A ``.keras`` file is a zip holding ``config.json``: say so plainly, before Keras says "File not found"."""
+    problem = None
+    try:
+        with zipfile.ZipFile(source) as archive:
+            damaged = archive.testzip()
+            if damaged is not None:
+                problem = f"its part {damaged} is damaged"
+            elif "config.json" not in archive.namelist():
+                problem = "it is a zip archive without the config.json that Keras writes"
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
+        problem = f"it is not a readable zip archive, as every .keras file is ({exc})"
+    if problem:
+        raise ModelLoadError(
+            f"{source.name} could not be loaded as a Keras model: the file is corrupt, truncated, "
+            f"or was not saved by Keras: {problem}."
+        )
 
 
 def check_supported(keras_model: keras.Model) -> None:

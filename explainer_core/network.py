@@ -25,7 +25,7 @@ import numpy as np
 from .errors import ModelLoadError, TraceError
 from .hyperparams import padding_amounts
 
-__all__ = ["KINDS", "LayerSpec", "Network"]
+__all__ = ["KINDS", "LayerSpec", "Network", "check_class_names"]
 
 #: The operations the book explains, in the order a CNN classifier usually uses them.
 KINDS = ("conv", "relu", "maxpool", "flatten", "dense", "softmax")
@@ -142,12 +142,30 @@ class Network:
             builder.add(layer)
         steps = builder.finish()
         if class_names is not None:
-            class_names = tuple(str(c) for c in class_names)
-            if len(class_names) != steps[-1].output_shape[-1]:
-                raise ModelLoadError(
-                    f"The model has {steps[-1].output_shape[-1]} outputs but {len(class_names)} class names."
-                )
+            class_names = check_class_names(class_names, steps[-1].output_shape[-1])
         return cls(name=model.name, input_shape=input_shape, layers=steps, class_names=class_names)
+
+
+def check_class_names(names, num_classes: int, origin: str = "class_names") -> tuple[str, ...]:
+    """One name per output, each a different non-empty string; ``origin`` says where they came from.
+
+    A single string is refused rather than split into letters, and a repeated
+    name rather than shown twice in the output view, where it could not be told apart.
+    """
+    if isinstance(names, (str, bytes)) or not isinstance(names, (list, tuple)):
+        raise ModelLoadError(
+            f"The class names ({origin}) must be a list with one name per output, not {type(names).__name__} "
+            f"{str(names)[:60]!r}."
+        )
+    odd = [name for name in names if not isinstance(name, str) or not name.strip()]
+    if odd:
+        raise ModelLoadError(f"Every class name ({origin}) must be a non-empty string; {odd[0]!r} is not.")
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise ModelLoadError(f"Each class name ({origin}) must be different; repeated: {', '.join(repeated)}.")
+    if len(names) != num_classes:
+        raise ModelLoadError(f"The model has {num_classes} outputs but {len(names)} class names were given ({origin}).")
+    return tuple(names)
 
 
 def _check_chain(model) -> None:
@@ -207,6 +225,24 @@ class _Builder:
         if len(self.shape) != 1:
             raise self._fail(layer, f"it needs a vector but receives shape {self.shape}; add a Flatten layer first.")
 
+    def _weights(self, layer, config) -> tuple[np.ndarray, np.ndarray]:
+        """Kernel and bias (zeros without one), refused if any value is NaN or infinite.
+
+        Such a model would give NaN probabilities, and every view would show "p=nan".
+        """
+        weights = layer.get_weights()
+        kernel = weights[0]
+        bias = weights[1] if config["use_bias"] else np.zeros(kernel.shape[-1], np.float32)
+        for label, value in (("kernel", kernel), ("bias", bias)):
+            broken = int(value.size - np.count_nonzero(np.isfinite(value)))
+            if broken:
+                raise self._fail(
+                    layer,
+                    f"{broken} of the {value.size} values of its {label} are NaN or infinite, so every output "
+                    "would be NaN; the weights are damaged or the training diverged.",
+                )
+        return kernel, bias
+
     def _activation(self, layer, activation: str) -> None:
         """Append the activation step that a fused layer or an Activation layer computes."""
         if activation == "relu":
@@ -254,9 +290,7 @@ class _Builder:
         activation = config["activation"]
         if activation not in ("linear", "relu"):
             raise self._fail(layer, f"the fused activation {activation!r} is not supported (linear, relu).")
-        weights = layer.get_weights()
-        kernel = weights[0]
-        bias = weights[1] if config["use_bias"] else np.zeros(kernel.shape[-1], np.float32)
+        kernel, bias = self._weights(layer, config)
         (kh, kw), strides = tuple(kernel.shape[:2]), tuple(int(s) for s in config["strides"])
         height, width, _ = self.shape
         pads = (
@@ -329,9 +363,7 @@ class _Builder:
         activation = config["activation"]
         if activation not in ("linear", "relu", "softmax"):
             raise self._fail(layer, f"the fused activation {activation!r} is not supported (linear, relu, softmax).")
-        weights = layer.get_weights()
-        kernel = weights[0]
-        bias = weights[1] if config["use_bias"] else np.zeros(kernel.shape[-1], np.float32)
+        kernel, bias = self._weights(layer, config)
         name = layer.name if activation == "linear" else f"{layer.name}_dense"
         self._push("dense", layer.name, name, (kernel.shape[-1],), kernel=_frozen(kernel), bias=_frozen(bias))
         if activation != "linear":

@@ -115,17 +115,6 @@ def test_missing_file(tmp_path):
         load_model(tmp_path / "nothing.keras")
 
 
-@pytest.mark.parametrize("damage", ["garbage", "truncated", "empty"])
-def test_corrupt_keras_file(tmp_path, random_vgg, damage):
-    good = tmp_path / "good.keras"
-    random_vgg.save(good)
-    bad = tmp_path / "bad.keras"
-    data = good.read_bytes()
-    bad.write_bytes({"garbage": b"not a zip at all" * 10, "truncated": data[: len(data) // 2], "empty": b""}[damage])
-    with pytest.raises(ModelLoadError, match="could not be loaded"):
-        load_model(bad)
-
-
 def test_unknown_suffix(tmp_path):
     path = tmp_path / "weights.pt"
     path.write_bytes(b"\0" * 10)
@@ -187,6 +176,265 @@ def test_tfjs_not_json(tmp_path):
     path.write_text("{ not json")
     with pytest.raises(ModelLoadError, match="not a TensorFlow.js layers model.json"):
         load_model(path)
+
+
+# -- malformed TF.js models, cards and class names: ModelLoadError, never a raw error ------
+def _layers(spec: dict) -> list:
+    return spec["modelTopology"]["model_config"]["config"]["layers"]
+
+
+def _entries(spec: dict) -> list:
+    return spec["weightsManifest"][0]["weights"]
+
+
+def _shard_outside(spec: dict, folder) -> None:
+    """Name the first shard by a path that climbs out of the folder (the file is really there)."""
+    name = spec["weightsManifest"][0]["paths"][0]
+    shutil.copy(folder / name, folder.parent / name)
+    spec["weightsManifest"][0]["paths"][0] = f"../{name}"
+
+
+def _shard_absolute(spec: dict, folder) -> None:
+    name = spec["weightsManifest"][0]["paths"][0]
+    spec["weightsManifest"][0]["paths"][0] = str((folder / name).resolve())
+
+
+def _poison(value: float):
+    """Write ``value`` over the first float of the first shard (the first kernel weight)."""
+
+    def change(spec: dict, folder) -> None:
+        shard = folder / spec["weightsManifest"][0]["paths"][0]
+        data = bytearray(shard.read_bytes())
+        data[:4] = np.float32(value).tobytes()
+        shard.write_bytes(bytes(data))
+
+    return change
+
+
+# name: (a change to the parsed model.json -- in place, or a spec returned instead; what the message says)
+MALFORMED_TFJS = {
+    "spec-is-a-list": (lambda spec, folder: [], "no modelTopology"),
+    "topology-is-a-string": (lambda spec, folder: spec.update(modelTopology="Sequential"), "no modelTopology"),
+    "manifest-is-an-object": (lambda spec, folder: spec.update(weightsManifest={}), "no weightsManifest list"),
+    "model-config-is-a-string": (
+        lambda spec, folder: spec["modelTopology"].update(model_config="Sequential"),
+        "Only sequential",
+    ),
+    "layers-are-a-string": (
+        lambda spec, folder: spec["modelTopology"]["model_config"]["config"].update(layers="conv"),
+        "layers must be a list of objects",
+    ),
+    "layer-is-a-string": (
+        lambda spec, folder: _layers(spec).__setitem__(1, "relu"),
+        "layers must be a list of objects",
+    ),
+    "layer-config-is-a-list": (
+        lambda spec, folder: _layers(spec)[1].update(config=[]),
+        "layers must be a list of objects",
+    ),
+    "layer-without-name": (lambda spec, folder: _layers(spec)[1]["config"].__delitem__("name"), "layer 1 has no name"),
+    "repeated-layer-names": (
+        lambda spec, folder: _layers(spec)[2]["config"].update(name="conv_1_1"),
+        "own name; repeated: conv_1_1",
+    ),
+    "input-shape-a-number": (
+        lambda spec, folder: _layers(spec)[0]["config"].update(batch_input_shape=64),
+        "input shape 64, not a list",
+    ),
+    "input-shape-unknown": (
+        lambda spec, folder: _layers(spec)[0]["config"].update(batch_input_shape=[None, None, 64, 3]),
+        "fixed input shape",
+    ),
+    "input-shape-text": (
+        lambda spec, folder: _layers(spec)[0]["config"].update(batch_input_shape=[None, "64", 64, 3]),
+        "fixed input shape",
+    ),
+    "filters-as-text": (
+        lambda spec, folder: _layers(spec)[0]["config"].update(filters="ten"),
+        "layer 'conv_1_1' \\(Conv2D\\) cannot be built",
+    ),
+    "negative-kernel-size": (
+        lambda spec, folder: _layers(spec)[0]["config"].update(kernel_size=[-3, 3]),
+        "layer 'conv_1_1' \\(Conv2D\\) cannot be built",
+    ),
+    "zero-stride": (
+        lambda spec, folder: _layers(spec)[0]["config"].update(strides=[0, 1]),
+        "layer 'conv_1_1' \\(Conv2D\\) cannot be built",
+    ),
+    "kernel-larger-than-input": (
+        lambda spec, folder: _layers(spec)[0]["config"].update(kernel_size=[99, 99]),
+        "do not fit together",
+    ),
+    "metadata-is-a-string": (lambda spec, folder: spec.update(userDefinedMetadata="lifeboat"), "must be a JSON object"),
+    "group-is-a-string": (
+        lambda spec, folder: spec.update(weightsManifest=["group1-shard1of1.bin"]),
+        "group must be an object with a list of paths",
+    ),
+    "paths-are-a-string": (
+        lambda spec, folder: spec["weightsManifest"][0].update(paths="group1-shard1of2.bin"),
+        "group must be an object with a list of paths",
+    ),
+    "path-is-a-number": (lambda spec, folder: spec["weightsManifest"][0]["paths"].__setitem__(0, 1), "not a file name"),
+    "weight-is-a-string": (
+        lambda spec, folder: _entries(spec).__setitem__(0, "conv_1_1/kernel"),
+        "a weight must be an object with a name",
+    ),
+    "weight-without-name": (
+        lambda spec, folder: _entries(spec)[0].__delitem__("name"),
+        "a weight must be an object with a name",
+    ),
+    "shape-as-text": (lambda spec, folder: _entries(spec)[0].update(shape="3x3x3x10"), "shape '3x3x3x10', not a list"),
+    "negative-shape": (lambda spec, folder: _entries(spec)[1].update(shape=[-10]), r"shape \[-10\], not a list"),
+    "float32-declared-int32": (
+        lambda spec, folder: _entries(spec)[0].update(dtype="int32"),
+        "conv_1_1/kernel is declared as 'int32'; .* hold float32 weights",
+    ),
+    "float32-declared-float16": (
+        lambda spec, folder: _entries(spec)[1].update(dtype="float16"),
+        "conv_1_1/bias is declared as 'float16'",
+    ),
+    "unknown-quantization": (
+        lambda spec, folder: _entries(spec)[0].update(quantization={"dtype": "int4"}),
+        "unsupported quantization .* supported: uint8, uint16, float16",
+    ),
+    "quantization-without-scale": (
+        lambda spec, folder: _entries(spec)[0].update(quantization={"dtype": "uint8", "min": 0.0}),
+        "quantized with the scale None, not a finite number",
+    ),
+    "repeated-weight-names": (
+        lambda spec, folder: _entries(spec)[1].update(name="conv_1_1/kernel"),
+        "weight conv_1_1/kernel is listed twice",
+    ),
+    "shard-path-climbs-out": (_shard_outside, "lies outside the model's folder"),
+    "shard-path-absolute": (_shard_absolute, "lies outside the model's folder"),
+    "nan-weight": (_poison(np.nan), r"'conv_1_1' \(Conv2D\) cannot be explained: 1 of the 270 values of its kernel"),
+    "infinite-weight": (_poison(-np.inf), "NaN or infinite"),
+    "class-names-one-string": (
+        lambda spec, folder: spec.update(userDefinedMetadata={"class_names": "abcdefghij"}),
+        "in the TensorFlow.js metadata\\) must be a list with one name per output, not str 'abcdefghij'",
+    ),
+    "class-names-repeated": (
+        lambda spec, folder: spec.update(userDefinedMetadata={"class_names": ["cat"] * 2 + list("abcdefgh")}),
+        "must be different; repeated: cat",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", MALFORMED_TFJS)
+def test_a_malformed_tfjs_model_is_a_model_load_error(tmp_path, random_vgg, name):
+    change, message = MALFORMED_TFJS[name]
+    manifest = write_tfjs(random_vgg, tmp_path / "tfjs", shard_bytes=4096)
+    spec = json.loads(manifest.read_text())
+    replaced = change(spec, manifest.parent)
+    manifest.write_text(json.dumps(spec if replaced is None else replaced))
+    with pytest.raises(ModelLoadError, match=message):
+        load_model(manifest)
+
+
+def test_a_tfjs_model_with_weights_in_uint8_and_float16_still_loads(tmp_path, random_vgg, images):
+    """The checks above refuse nonsense, not the quantized formats the TF.js converter writes."""
+    manifest = write_tfjs(random_vgg, tmp_path / "tfjs", shard_bytes=10**7)
+    spec = json.loads(manifest.read_text())
+    shard = manifest.parent / spec["weightsManifest"][0]["paths"][0]
+    values = np.frombuffer(shard.read_bytes(), np.float32)
+    chunks, at = [], 0
+    for i, entry in enumerate(_entries(spec)):
+        count = int(np.prod(entry["shape"]))
+        value = values[at:at + count]
+        at += count
+        if i % 2:
+            entry["quantization"] = {"dtype": "float16"}
+            chunks.append(value.astype(np.float16).tobytes())
+        else:
+            low, scale = float(value.min()), float(value.max() - value.min()) / 255
+            entry["quantization"] = {"dtype": "uint8", "min": low, "scale": scale}
+            chunks.append(np.round((value - low) / scale).astype(np.uint8).tobytes())
+    shard.write_bytes(b"".join(chunks))
+    manifest.write_text(json.dumps(spec))
+    loaded = load_model(manifest)
+    np.testing.assert_allclose(loaded.keras_model.predict(images, verbose=0),
+                               random_vgg.predict(images, verbose=0), atol=0.05)
+
+
+def test_nan_weights_in_a_keras_file_are_refused(tmp_path, random_vgg):
+    broken = keras.models.clone_model(random_vgg)
+    weights = random_vgg.get_weights()
+    weights[-1] = np.full_like(weights[-1], np.nan)
+    broken.set_weights(weights)
+    path = tmp_path / "diverged.keras"
+    broken.save(path)
+    message = r"'output' \(Dense\) cannot be explained: 10 of the 10 values of its bias"
+    with pytest.raises(ModelLoadError, match=message):
+        load_model(path)
+
+
+# (the card's JSON, or the class_names argument; what the message says)
+BAD_NAMES = {
+    "card-is-a-list": ({"card": ["lifeboat"]}, "m.card.json must hold a JSON object, not a list"),
+    "card-names-one-string": (
+        {"card": {"class_names": "abcdefghij"}},
+        r"\(in the model card m.card.json\) must be a list with one name per output, not str",
+    ),
+    "card-names-a-number": ({"card": {"class_names": 10}}, "not int"),
+    "card-names-not-strings": ({"card": {"class_names": list(range(10))}}, "must be a non-empty string; 0 is not"),
+    "card-names-blank": ({"card": {"class_names": ["", *"abcdefghi"]}}, "non-empty string; '' is not"),
+    "card-names-repeated": ({"card": {"class_names": ["koala", "koala", *"abcdefgh"]}}, "repeated: koala"),
+    "argument-one-string": ({"argument": "abcdefghij"}, r"\(the class_names argument\) must be a list"),
+    "argument-repeated": ({"argument": ("x",) * 10}, "repeated: x"),
+}
+
+
+@pytest.mark.parametrize("name", BAD_NAMES)
+def test_malformed_cards_and_class_names_are_a_model_load_error(tmp_path, random_vgg, name):
+    given, message = BAD_NAMES[name]
+    path = tmp_path / "m.keras"
+    random_vgg.save(path)
+    if "card" in given:
+        card_path(path).write_text(json.dumps(given["card"]))
+    with pytest.raises(ModelLoadError, match=message):
+        load_model(path, class_names=given.get("argument"))
+
+
+# -- messages that say what is really wrong ----------------------------------------------
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda data: b"not a zip at all" * 10, "not a readable zip archive, as every .keras file is"),
+        (lambda data: data[: len(data) // 2], "not a readable zip archive, as every .keras file is"),
+        (lambda data: b"", r"empty \(0 bytes\)"),
+    ],
+    ids=["garbage", "truncated", "empty"],
+)
+def test_a_corrupt_keras_file_is_not_reported_as_missing(tmp_path, random_vgg, damage, message):
+    good = tmp_path / "good.keras"
+    random_vgg.save(good)
+    bad = tmp_path / "bad.keras"
+    bad.write_bytes(damage(good.read_bytes()))
+    with pytest.raises(ModelLoadError, match=message) as caught:
+        load_model(bad)
+    assert "not found" not in str(caught.value).lower()
+
+
+def test_a_zip_that_keras_did_not_write_is_named_as_such(tmp_path):
+    import zipfile
+
+    path = tmp_path / "photos.keras"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("cat.txt", "meow")
+    with pytest.raises(ModelLoadError, match="without the config.json that Keras writes"):
+        load_model(path)
+
+
+@pytest.mark.parametrize("path", ["", "   "])
+def test_an_empty_path_says_so_not_model_json(path):
+    with pytest.raises(ModelLoadError, match="The model path is empty") as caught:
+        load_model(path)
+    assert "model.json" not in str(caught.value).split(".")[0]
+
+
+def test_a_folder_without_model_json_says_so(tmp_path):
+    with pytest.raises(ModelLoadError, match="holds no model.json: it is not a TensorFlow.js layers model folder"):
+        load_model(tmp_path)
 
 
 def test_shipped_model_meets_the_bar_on_the_validation_images(tiny_imagenet_zip):
