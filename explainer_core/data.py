@@ -94,9 +94,10 @@ class Split:
 class TinyImageNet:
     """Read-only view of a Tiny ImageNet folder or zip in the official layout.
 
-    ``classes`` chooses the subset and its order (WordNet ids); the default is
-    :data:`PAPER_WNIDS` when the data holds them all, else every class in
-    ``wnids.txt``.
+    ``classes`` chooses the subset and its order (WordNet ids). The default is
+    :data:`PAPER_WNIDS`, and data missing any of them is refused, naming what
+    is missing: falling back to the classes that are there would train a
+    smaller model without a word. To use other classes, name them.
     """
 
     def __init__(self, path: str | os.PathLike | None = None, classes: tuple[str, ...] | None = None):
@@ -121,7 +122,15 @@ class TinyImageNet:
             line.split("\t", 1) for line in self._read_text("words.txt").splitlines() if "\t" in line
         )
         if classes is None:
-            classes = PAPER_WNIDS if set(PAPER_WNIDS) <= set(self.all_wnids) else self.all_wnids
+            absent = [wnid for wnid in PAPER_WNIDS if wnid not in self.all_wnids]
+            if absent:
+                raise DatasetError(
+                    f"{self.path} lacks {len(absent)} of the paper's {len(PAPER_WNIDS)} classes: "
+                    f"{', '.join(f'{wnid} ({self.class_name(wnid)})' for wnid in absent)}. "
+                    "Use the full Tiny ImageNet data, or name the classes you want with "
+                    "TinyImageNet(path, classes=(...))."
+                )
+            classes = PAPER_WNIDS
         classes = (classes,) if isinstance(classes, str) else tuple(classes)
         if not classes:
             raise DatasetError("Choose at least one class.")

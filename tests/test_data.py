@@ -103,14 +103,34 @@ def test_a_bad_class_choice_is_refused(tiny_imagenet_zip, classes, message):
         TinyImageNet(tiny_imagenet_zip, classes=classes)
 
 
+@pytest.mark.parametrize("as_zip", [False, True], ids=["folder", "zip"])
+def test_data_missing_a_paper_class_is_refused_unless_the_classes_are_named(make_tiny_imagenet, as_zip):
+    nine = [wnid for wnid in PAPER_WNIDS if wnid != "n04285008"]
+    path = make_tiny_imagenet(nine, train_per_class=1, val_per_class=1, as_zip=as_zip)
+    with pytest.raises(DatasetError) as caught:
+        TinyImageNet(path)
+    assert str(caught.value) == (
+        f"{path} lacks 1 of the paper's 10 classes: n04285008 (sport car). Use the full Tiny ImageNet data, "
+        "or name the classes you want with TinyImageNet(path, classes=(...))."
+    )
+    assert TinyImageNet(path, classes=nine).class_names == tuple(n for n in PAPER_CLASS_NAMES if n != "sport car")
+
+
+def test_every_missing_paper_class_is_named(make_tiny_imagenet):
+    path = make_tiny_imagenet([PIZZA, ORANGE, KOALA], train_per_class=1, val_per_class=1)
+    with pytest.raises(DatasetError, match="lacks 7 of the paper's 10 classes: n03662601 \\(lifeboat\\), ") as caught:
+        TinyImageNet(path)
+    assert all(wnid in str(caught.value) for wnid in set(PAPER_WNIDS) - {PIZZA, ORANGE, KOALA})
+    assert not any(wnid in str(caught.value) for wnid in (PIZZA, ORANGE, KOALA))
+
+
 # -- a folder, and the official zip layout -----------------------------------
 @pytest.mark.parametrize("as_zip", [False, True], ids=["folder", "official-zip"])
 def test_a_small_copy_reads_the_same_as_the_shared_zip(tiny_imagenet_zip, make_tiny_imagenet, as_zip):
     path = make_tiny_imagenet([PIZZA, ORANGE, KOALA], train_per_class=4, val_per_class=2, as_zip=as_zip)
     if as_zip:
         assert zipfile.ZipFile(path).namelist()[0].startswith("tiny-imagenet-200/")
-    small = TinyImageNet(path)
-    # Not all ten paper classes are there: every class, in wnids.txt order.
+    small = TinyImageNet(path, classes=(PIZZA, ORANGE, KOALA))
     assert small.wnids == small.all_wnids == (PIZZA, ORANGE, KOALA)
     assert small.class_names == ("pizza", "orange", "koala")
     train = small.load("train")
@@ -125,25 +145,25 @@ def test_a_small_copy_reads_the_same_as_the_shared_zip(tiny_imagenet_zip, make_t
 def test_a_folder_may_be_named_by_its_parent_or_one_level_higher(make_tiny_imagenet):
     root = make_tiny_imagenet([ORANGE])
     for path in (root, root.parent):
-        assert TinyImageNet(path).wnids == (ORANGE,)
+        assert TinyImageNet(path, classes=ORANGE).all_wnids == (ORANGE,)
     nested = root.parent / "downloads" / "tiny-imagenet-200"
     shutil.move(root, nested)
-    assert TinyImageNet(nested.parent.parent).wnids == (ORANGE,)
+    assert TinyImageNet(nested.parent.parent, classes=ORANGE).all_wnids == (ORANGE,)
 
 
 def test_hidden_files_in_an_image_folder_are_ignored(make_tiny_imagenet):
     root = make_tiny_imagenet([ORANGE], train_per_class=2)
     (root / "train" / ORANGE / "images" / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")
-    split = TinyImageNet(root).load("train")
+    split = TinyImageNet(root, classes=ORANGE).load("train")
     assert len(split.files) == 2 and not any(".DS_Store" in name for name in split.files)
 
 
 def test_fingerprint_of_a_folder_follows_its_contents(make_tiny_imagenet):
     root = make_tiny_imagenet([ORANGE, KOALA])
-    before = TinyImageNet(root).fingerprint()
-    assert TinyImageNet(root).fingerprint() == before
+    before = TinyImageNet(root, classes=ORANGE).fingerprint()
+    assert TinyImageNet(root, classes=ORANGE).fingerprint() == before
     (root / "wnids.txt").write_text(f"{KOALA}\n{ORANGE}\n")
-    assert TinyImageNet(root).fingerprint() != before
+    assert TinyImageNet(root, classes=ORANGE).fingerprint() != before
 
 
 # -- missing or damaged pieces ------------------------------------------------
@@ -198,7 +218,7 @@ def test_a_damaged_image_is_reported_with_its_name(make_tiny_imagenet, zip_tree,
     broken.write_bytes(b"GIF89a-and-then-nothing")
     path = root if layout == "folder" else zip_tree(root, tmp_path / "data.zip")
     with pytest.raises(DatasetError, match=f"{broken.name} in .* is not a readable image"):
-        TinyImageNet(path).load("train")
+        TinyImageNet(path, classes=ORANGE).load("train")
 
 
 # -- corrupt archives ---------------------------------------------------------
@@ -229,7 +249,7 @@ def test_a_damaged_member_of_a_zip_is_a_dataset_error(make_tiny_imagenet, zip_tr
     for i in range(start + 2, start + min(info.compress_size, 40)):
         raw[i] ^= 0xFF
     archive.write_bytes(bytes(raw))
-    data = TinyImageNet(archive)
+    data = TinyImageNet(archive, classes=ORANGE)
     with pytest.raises(DatasetError, match="cannot be read"):
         data.load("val") if member.endswith(".txt") else data.load("train")
 
