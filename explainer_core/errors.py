@@ -2,8 +2,8 @@
 
 Every problem caused by input (an image, a data set, a weights file, a
 hyperparameter) is raised as a subclass of :class:`ExplainerError`, with a
-message written for a student, so that notebooks can show it without a
-traceback (see :func:`explainer_core.errors.friendly`).
+message written for a student, so that notebooks and commands can show it
+without a traceback.
 """
 
 from __future__ import annotations
@@ -27,6 +27,10 @@ class DownloadError(DatasetError):
 
 class ModelLoadError(ExplainerError, ValueError):
     """A weights file is missing, corrupt, or not a CNN the book can explain."""
+
+
+class TrainingError(ExplainerError, ValueError):
+    """A training setting or output path that cannot work, refused before training starts."""
 
 
 class HyperparameterError(ExplainerError, ValueError):

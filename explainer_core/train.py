@@ -1,18 +1,27 @@
 """Train Tiny VGG on Tiny ImageNet classes and write the weights with a model card.
 
-    python -m explainer_core.train --data ../shared/data/tiny-imagenet-10.zip
+    python -m explainer_core.train --data ../shared/data/tiny-imagenet-10.zip --out runs/tiny_vgg.keras
 
 Augmentation lives in the input pipeline, not in the model, so the saved
 network is exactly the paper's sequence of layers. Early stopping watches the
 validation images (the only use made of them) and keeps the best epoch.
+
+Every setting and the output path are checked before any data is read, and an
+existing model (the shipped one is the default ``--out``) is replaced only
+with ``--overwrite``: a two-epoch smoke run must not quietly become the book's model.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import math
+import os
 import platform
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -21,6 +30,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from .data import TinyImageNet  # noqa: E402
+from .errors import ExplainerError, TrainingError  # noqa: E402
 from .model import SHIPPED_MODEL, build_tiny_vgg, card_path, save_model_atomically
 
 #: The project's bar for the shipped model: top-1 on the validation images (the original reaches 69.6 %).
@@ -34,6 +44,94 @@ DEFAULTS = dict(
     patience=30,
     seed=20201,
 )
+_HELP = dict(
+    epochs="most epochs to run; early stopping may end sooner",
+    batch_size="training images per step",
+    learning_rate="AdamW's learning rate, above 0",
+    weight_decay="AdamW's weight decay, 0 or more",
+    patience="epochs without a better validation accuracy before stopping",
+    seed="seed of the weights, the shuffling and the augmentation",
+)
+
+
+def _whole(name: str, value, least: int, most: int | None = None) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < least or (most is not None and value > most):
+        bound = f"from {least} to {most}" if most is not None else f"of at least {least}"
+        raise TrainingError(f"--{name} must be a whole number {bound}, not {value!r}.")
+
+
+def _real(name: str, value, positive: bool) -> None:
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if not ok or value < 0 or (positive and value == 0):
+        raise TrainingError(f"--{name} must be a number {'above' if positive else 'of at least'} 0, not {value!r}.")
+
+
+def check_settings(
+    out: str | os.PathLike,
+    *,
+    epochs: int,
+    batch_size: int,
+    learning_rate: float,
+    weight_decay: float,
+    patience: int,
+    seed: int,
+    limit_per_class: int | None = None,
+    overwrite: bool = False,
+) -> Path:
+    """Refuse, before any data is read, what would fail (or waste a run) later; return the output path.
+
+    Raises :class:`TrainingError`, naming the command-line option.
+    """
+    _whole("epochs", epochs, 1)
+    _whole("batch-size", batch_size, 1)
+    _real("learning-rate", learning_rate, positive=True)
+    _real("weight-decay", weight_decay, positive=False)
+    _whole("patience", patience, 0)
+    _whole("seed", seed, 0, 2**32 - 1)  # what NumPy's generator accepts
+    if limit_per_class is not None:
+        _whole("limit-per-class", limit_per_class, 1)
+    return check_output(out, overwrite)
+
+
+def check_output(out: str | os.PathLike, overwrite: bool = False) -> Path:
+    """The ``.keras`` file to write: never a folder, in a folder that can be made, new unless ``overwrite``."""
+    out = Path(out)
+    card = card_path(out)
+    if out.is_dir() or card.is_dir():
+        raise TrainingError(f"--out {out} is a folder; give a file name in it, such as {out / 'tiny_vgg.keras'}.")
+    if out.suffix != ".keras":
+        raise TrainingError(f"--out must name a .keras file (Keras's own format), not {out}.")
+    existing = [path for path in (out, card) if path.exists()]
+    if existing and not overwrite:
+        shipped = " (the model the book ships)" if out.resolve() == SHIPPED_MODEL.resolve() else ""
+        raise TrainingError(
+            f"{existing[0]}{shipped} already exists; give --out a new file name, "
+            "or add --overwrite to replace the model and its card."
+        )
+    folder = out.absolute().parent
+    while not folder.exists():
+        folder = folder.parent
+    if not folder.is_dir():
+        raise TrainingError(f"--out {out} cannot be written: {folder} is a file, not a folder.")
+    if not os.access(folder, os.W_OK):
+        raise TrainingError(f"--out {out} cannot be written: {folder} is not writable.")
+    return out
+
+
+@contextlib.contextmanager
+def _ctrl_c_held():
+    """Hold Ctrl-C while the model and its card are replaced, so they never disagree; raise it afterwards."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pressed = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: pressed.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous if previous is not None else signal.default_int_handler)
+    if pressed:
+        raise KeyboardInterrupt
 
 
 def augmenter(seed: int) -> keras.Sequential:
@@ -87,8 +185,23 @@ def train(
     seed: int,
     limit_per_class: int | None = None,
     verbose: int = 1,
+    overwrite: bool = False,
 ) -> dict:
-    """Train, save ``out`` and its card, and return the card."""
+    """Train, save ``out`` and its card, and return the card.
+
+    ``out`` must not exist unless ``overwrite`` (see :func:`check_settings`).
+    """
+    out = check_settings(
+        out,
+        epochs=epochs,
+        batch_size=batch_size,
+        learning_rate=learning_rate,
+        weight_decay=weight_decay,
+        patience=patience,
+        seed=seed,
+        limit_per_class=limit_per_class,
+        overwrite=overwrite,
+    )
     keras.utils.set_random_seed(seed)
     tf.config.experimental.enable_op_determinism()
     dataset = TinyImageNet(data)
@@ -159,20 +272,55 @@ def train(
         "machine": f"{platform.machine()}, {len(tf.config.list_physical_devices('CPU'))} CPU device(s)",
     }
     card["accuracy_bar"]["met"] = card["validation"]["top1"] >= ACCURACY_BAR
-    save_model_atomically(model, out, card)
+    check_output(out, overwrite)  # a file may have appeared during the run
+    with _ctrl_c_held():
+        save_model_atomically(model, out, card)
     return card
 
 
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):
+        """One line, like every other refusal of the command; the usage is one --help away."""
+        self.exit(2, f"error: {message} (see --help)\n")
+
+
+def _stamp(path: Path) -> tuple | None:
+    """What changes when a file is replaced (os.replace gives a new inode)."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return info.st_ino, info.st_mtime_ns, info.st_size
+
+
+def _interrupted(out: Path, before: tuple) -> str:
+    """The one line Ctrl-C leaves, saying what became of the previous model (checked, not assumed)."""
+    if (_stamp(out), _stamp(card_path(out))) != before:
+        return f"interrupted after {out} and its card were written."
+    if before[0] is not None:
+        return f"interrupted: nothing was saved; the previous {out} and its card are untouched."
+    return f"interrupted: nothing was saved to {out}."
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = _Parser(prog="python -m explainer_core.train", description=__doc__.splitlines()[0])
     parser.add_argument("--data", help="Tiny ImageNet folder or zip (default: $CNN_EXPLAINER_DATA)")
-    parser.add_argument("--out", type=Path, default=SHIPPED_MODEL, help="where to write the .keras file")
+    shipped = os.path.relpath(SHIPPED_MODEL) if SHIPPED_MODEL.is_relative_to(Path.cwd()) else SHIPPED_MODEL
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=SHIPPED_MODEL,
+        help=f"the .keras file to write, with its .card.json beside it (default: {shipped}, the model the book "
+        "ships; an existing file is replaced only with --overwrite)",
+    )
+    parser.add_argument("--overwrite", action="store_true", help="replace --out and its card if they exist")
     parser.add_argument("--limit-per-class", type=int, help="use only this many images per class (smoke runs)")
     for name, value in DEFAULTS.items():
-        parser.add_argument(f"--{name.replace('_', '-')}", type=type(value), default=value)
+        parser.add_argument(
+            f"--{name.replace('_', '-')}", type=type(value), default=value, help=f"{_HELP[name]} (default: {value})"
+        )
     args = parser.parse_args(argv)
-    from .errors import ExplainerError
-
+    before = (_stamp(args.out), _stamp(card_path(args.out)))
     try:
         card = train(
             args.data,
@@ -185,10 +333,14 @@ def main(argv: list[str] | None = None) -> int:
             seed=args.seed,
             limit_per_class=args.limit_per_class,
             verbose=1 if sys.stdout.isatty() else 2,
+            overwrite=args.overwrite,
         )
     except ExplainerError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(_interrupted(args.out, before), file=sys.stderr)
+        return 130
     summary = {"val_top1": card["validation"]["top1"], "train_top1": card["train_accuracy"]}
     print(json.dumps(summary | {"seconds": card["training_seconds"]}))
     print(f"wrote {args.out} and {card_path(args.out)}")
