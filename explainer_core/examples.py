@@ -58,8 +58,9 @@ def _from_scikit_image(size: tuple[int, int]) -> Example:
     return Example(
         original=original,
         image=fitted.astype(np.float32) / np.float32(255),
-        caption="scikit-image's photo of a cup of coffee (the Tiny ImageNet data was not available "
-        "when this page was built).",
+        # no straight quotes here: Sphinx's smartquotes would curl them on the page
+        caption="A photo of a cup of coffee from the scikit-image sample data (the Tiny ImageNet data "
+        "was not available when this page was built).",
         label="espresso",
     )
 

@@ -15,18 +15,41 @@ import pytest
 
 #: The 10-class subset beside the project, as laid out on the development machines and in CI.
 SHARED_ZIP = Path(__file__).parents[2] / "shared" / "data" / "tiny-imagenet-10.zip"
-NO_DATA = "Tiny ImageNet subset not available (set CNN_EXPLAINER_DATA)"
+NO_DATA = "needs the real Tiny ImageNet photographs, which this machine lacks (set CNN_EXPLAINER_DATA)"
 
 
-@pytest.fixture(scope="session")
-def tiny_imagenet_zip() -> Path:
-    """The shared subset zip: ``$CNN_EXPLAINER_DATA`` if it names a zip, else ../shared/data; else skip."""
+def _shared_zip() -> Path | None:
+    """``$CNN_EXPLAINER_DATA`` if it names a zip, else ../shared/data's zip, else None."""
     named = os.environ.get("CNN_EXPLAINER_DATA", "").strip()
     candidates = [Path(named).expanduser().resolve()] if named else []
     for candidate in [*candidates, SHARED_ZIP]:
         if candidate.is_file() and zipfile.is_zipfile(candidate):
             return candidate
-    pytest.skip(NO_DATA)
+    return None
+
+
+@pytest.fixture(scope="session")
+def real_tiny_imagenet_zip() -> Path:
+    """The real subset, for the few tests that need its photographs (accuracy, say); else skip."""
+    found = _shared_zip()
+    if found is None:
+        pytest.skip(NO_DATA)
+    return found
+
+
+@pytest.fixture(scope="session")
+def tiny_imagenet_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shared subset, or on a machine without it a generated stand-in in the same layout.
+
+    Tests of how the data set is read (layout, labels, decoding, downloads, training
+    runs) need the layout, not the photographs: see tests/synthetic_data.py.
+    """
+    found = _shared_zip()
+    if found is not None:
+        return found
+    from .synthetic_data import write_synthetic_tiny_imagenet
+
+    return write_synthetic_tiny_imagenet(tmp_path_factory.mktemp("synthetic-data") / "tiny-imagenet-10.zip")
 
 
 @pytest.fixture

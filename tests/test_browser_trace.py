@@ -176,7 +176,7 @@ def shipped():
 @pytest.fixture(scope="module")
 def optional_tiny_imagenet(request) -> Path | None:
     try:
-        return request.getfixturevalue("tiny_imagenet_zip")
+        return request.getfixturevalue("real_tiny_imagenet_zip")
     except pytest.skip.Exception:
         return None
 
