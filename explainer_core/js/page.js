@@ -9,7 +9,8 @@
  * explainer_core/views/refill.py); showImage runs each with
  * cb_data = {trace, picture, network}. Nothing is changed unless the new picture
  * was decoded and traced without error, so a broken upload leaves the page as
- * it was and only the message changes.
+ * it was and only the message changes. When the reader chooses again before a
+ * picture is shown (a large photo decodes slowly), only the last choice is shown.
  */
 (function (root) {
   "use strict";
@@ -44,34 +45,64 @@
     }
   }
 
-  const state = {busy: false, last: null, timings: null};
+  // latest: the number of the newest request; pending: requests not finished yet (shown, dropped or failed).
+  const state = {busy: false, latest: 0, pending: 0, last: null, timings: null};
+  // Refills run one request at a time, each to the end, so the views never mix two pictures.
+  let refilling = Promise.resolve();
 
-  /** Decode, fit and trace a picture, then refill every view; returns the trace. */
+  /**
+   * Decode, fit and trace a picture, then refill every view; returns the trace.
+   *
+   * The latest request wins. One overtaken by a newer request resolves to null and leaves the
+   * message alone; overtaken before its refill began (while decoding, say), it changes nothing.
+   */
   async function showImage(blob, options = {}) {
+    const request = ++state.latest;
+    const isLatest = () => request === state.latest;
+    state.pending++;
+    state.busy = true;
+    try {
+      return await fitTraceRefill(blob, options, isLatest);
+    } finally {
+      state.pending--;
+      state.busy = state.pending > 0;
+    }
+  }
+
+  async function fitTraceRefill(blob, options, isLatest) {
     const label = options.label || (blob && blob.name) || "your picture";
     const network = root.ExplainerTrace.loadNetwork();
     const [height, width] = network.inputShape;
     const started = performance.now();
-    let picture, trace;
+    let picture;
     try {
       picture = await root.ExplainerPreprocess.fitRgb(blob, [height, width], {
         maxPixels: network.preprocess.max_pixels,
         background: network.preprocess.background,
       });
     } catch (error) {
+      if (!isLatest()) return null;
       say(`${label} cannot be used: ${error.message} The views still show the previous picture.`, "error");
       throw error;
     }
+    if (!isLatest()) return null;
     const fitted = performance.now();
-    trace = root.ExplainerTrace.trace(network, picture.data);
+    const trace = root.ExplainerTrace.trace(network, picture.data);
     const traced = performance.now();
-    for (const callback of refillCallbacks()) {
-      await callback.execute(callback, {trace, picture, network, label});
-    }
+    const refill = refilling.then(async () => {
+      if (!isLatest()) return false;
+      for (const callback of refillCallbacks()) {
+        await callback.execute(callback, {trace, picture, network, label});
+      }
+      state.last = {label, trace, picture};
+      return true;
+    });
+    refilling = refill.catch(() => {});
+    if (!(await refill)) return null;
     const refilled = performance.now();
-    state.last = {label, trace, picture};
     state.timings = {fit: fitted - started, trace: traced - fitted, refill: refilled - traced,
                      total: refilled - started};
+    if (!isLatest()) return null; // a newer request started while the views refilled; it speaks next
     const p = trace.probabilities.data[trace.predictedClass];
     say(`Showing ${label}: the network says ${trace.predictedLabel} (${(100 * p).toFixed(1)} %).`, "info");
     return trace;

@@ -7,7 +7,8 @@
  *
  * The steps are Python's, in the same order:
  *   1. read the header only and refuse the file if it is empty, not a picture, an SVG,
- *      cut short, or larger than MAX_PIXELS (before anything is decoded);
+ *      cut short, larger than MAX_PIXELS or longer and thinner than MAX_ASPECT_RATIO allows
+ *      (before anything is decoded: checkDimensions is preprocess.check_dimensions);
  *   2. decode it upright: the browser applies the EXIF orientation, as ImageOps.exif_transpose does,
  *      and colour profiles are ignored (colorSpaceConversion "none"), as Pillow ignores them;
  *   3. composite transparency over white (by drawing onto a white canvas);
@@ -28,6 +29,10 @@
 
   /** Largest picture accepted, width x height: the same limit as preprocess.MAX_PIXELS. */
   const MAX_PIXELS = 50000000;
+  /** Longest side accepted as a multiple of the shorter side: preprocess.MAX_ASPECT_RATIO. */
+  const MAX_ASPECT_RATIO = 100;
+  /** Largest output height or width: preprocess.MAX_OUTPUT_SIDE. With MAX_ASPECT_RATIO it bounds the resize. */
+  const MAX_OUTPUT_SIDE = 512;
   const PRECISION_BITS = 32 - 8 - 2; // Pillow's fixed point for 8-bit resampling
   const HALF = 1 << (PRECISION_BITS - 1);
   const FORMATS_WE_READ = "PNG, JPEG, GIF, BMP or WebP";
@@ -173,9 +178,23 @@
     );
   }
 
-  function checkSize(width, height, maxPixels) {
-    if (width * height > maxPixels) throw tooLarge(width, height, maxPixels);
+  /**
+   * Refuse a picture from its size alone (preprocess.check_dimensions), in this order: more than
+   * ``maxPixels`` pixels; no pixels; a long side more than MAX_ASPECT_RATIO times the short side.
+   * Fitting keeps the short side, so without the last rule a 40000 x 1 PNG of 200 bytes would be
+   * resized to 2,560,000 x 64 pixels to keep 64 x 64, freezing the tab.
+   */
+  function checkDimensions(width, height, maxPixels) {
+    const limit = maxPixels || MAX_PIXELS;
+    if (width * height > limit) throw tooLarge(width, height, limit);
     if (width === 0 || height === 0) throw new ImageError(`This image has no pixels (${width} x ${height}).`);
+    if (Math.max(width, height) > MAX_ASPECT_RATIO * Math.min(width, height)) {
+      throw new ImageError(
+        `This image is ${width} x ${height} pixels: its long side is more than ${MAX_ASPECT_RATIO} times ` +
+          "its short side, so the centre crop would keep almost nothing of it. " +
+          "Crop it to a less extreme shape first.",
+      );
+    }
   }
 
   // -- steps 2 and 3: decode, upright, over white ------------------------------
@@ -232,7 +251,7 @@
     const blob = await asBlob(source);
     if (blob.size === 0) throw new ImageError("The image is empty (0 bytes): there is no picture to read.");
     const info = sniff(new Uint8Array(await blob.arrayBuffer()));
-    if (info.width && info.height) checkSize(info.width, info.height, maxPixels);
+    if (info.width && info.height) checkDimensions(info.width, info.height, maxPixels);
     if (!info.complete) throw damaged(info.format);
     let bitmap;
     try {
@@ -244,7 +263,7 @@
     const width = bitmap.width || bitmap.naturalWidth;
     const height = bitmap.height || bitmap.naturalHeight;
     try {
-      checkSize(width, height, maxPixels);
+      checkDimensions(width, height, maxPixels);
       const context = canvas2d(width, height);
       context.fillStyle = `rgb(${background[0]}, ${background[1]}, ${background[2]})`;
       context.fillRect(0, 0, width, height);
@@ -414,8 +433,13 @@
   }
 
   function checkOutputSize(size) {
-    const ok = Array.isArray(size) && size.length === 2 && size.every((v) => Number.isInteger(v) && v > 0);
-    if (!ok) throw new ImageError(`size must be [height, width] with two positive whole numbers, not ${JSON.stringify(size)}.`);
+    const ok = Array.isArray(size) && size.length === 2 &&
+      size.every((v) => Number.isInteger(v) && v > 0 && v <= MAX_OUTPUT_SIDE);
+    if (!ok) {
+      throw new ImageError(
+        `size must be [height, width] with two whole numbers from 1 to ${MAX_OUTPUT_SIDE}, not ${JSON.stringify(size)}.`,
+      );
+    }
     return size;
   }
 
@@ -460,8 +484,11 @@
 
   root.ExplainerPreprocess = Object.freeze({
     MAX_PIXELS,
+    MAX_ASPECT_RATIO,
+    MAX_OUTPUT_SIDE,
     ImageError,
     sniff,
+    checkDimensions,
     readImage,
     resizePlan,
     resizeBilinear,

@@ -22,17 +22,18 @@ function packed(pixels, w, h, channels, like) {
   return new like.constructor(out.buffer, [h, w]);
 }
 
-// The photo as the reader gave it, shrunk for display only (at most 256 pixels a side).
+// The photo as the reader gave it, shrunk for display only (input_view._display_copy: at most
+// 256 pixels a side). resizeBilinear returns RGB, 3 bytes a pixel, whatever it was given.
 const original = picture.original;
 const scale = Math.min(1, 256 / Math.max(original.width, original.height));
 const w = Math.max(1, Math.round(original.width * scale));
 const h = Math.max(1, Math.round(original.height * scale));
-const small = scale < 1
-  ? window.ExplainerPreprocess.resizeBilinear(original.pixels, original.width, original.height,
-                                             original.channels, w, h)
-  : original.pixels;
+const [small, smallChannels] = scale < 1
+  ? [window.ExplainerPreprocess.resizeBilinear(original.pixels, original.width, original.height,
+                                              original.channels, w, h), 3]
+  : [original.pixels, original.channels];
 const side = Math.max(w, h);
-photo.data = {image: [packed(small, w, h, original.channels, photo.data.image[0])],
+photo.data = {image: [packed(small, w, h, smallChannels, photo.data.image[0])],
               x: [(side - w) / 2], y: [(side - h) / 2], dw: [w], dh: [h]};
 photo_x.end = side;
 photo_y.end = side;

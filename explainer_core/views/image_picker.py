@@ -125,13 +125,14 @@ def image_picker(
                  selection_line_alpha=1, selection_line_color="#d95f02", selection_line_width=3,
                  nonselection_line_alpha=0)
     gallery.add_tools(HoverTool(renderers=[thumbs], tooltips=[("photo of", "@label")]))
-    gallery.add_tools(TapTool(renderers=[thumbs]))
+    gallery.add_tools(TapTool(renderers=[thumbs], mode="replace"))  # clicking the shown photo keeps it chosen
     gallery.outline_line_color = None
     upload = FileInput(accept="image/*", name="upload", title="…or upload your own photo:")
     status = Div(text="Click a photo to explain it instead; every view on this page follows.",
                  name=STATUS_NAME, styles={"color": "#333"})
-    source.selected.js_on_change("indices", custom_js("picker_gallery", source=source))
-    upload.js_on_change("value", custom_js("picker_upload", upload=upload))
+    # Each clears the other once its picture is shown, so every choice is a change (even a repeated one).
+    source.selected.js_on_change("indices", custom_js("picker_gallery", source=source, upload=upload))
+    upload.js_on_change("value", custom_js("picker_upload", upload=upload, source=source))
     parts = [Div(text="<b>Change the picture.</b> Choose a photo:"), gallery, row(upload), status]
     if preview is not None:
         pair, pair_args = picture_pair(*preview, size=120, prefix="preview")

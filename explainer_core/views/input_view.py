@@ -7,6 +7,8 @@ the step before: the learner's photo, resized and centre-cropped (Sect. 6.6).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from bokeh.layouts import column, row
 from bokeh.models import ColumnDataSource, CustomJSHover, Div, HoverTool, LinearColorMapper
@@ -36,7 +38,8 @@ def _display_copy(photo: np.ndarray, longest: int = DISPLAY_SIDE) -> np.ndarray:
     scale = min(1.0, longest / max(height, width))
     if scale == 1.0:
         return photo
-    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    # Rounded half up, as JavaScript's Math.round in js/refill_input.js rounds.
+    size = (max(1, math.floor(width * scale + 0.5)), max(1, math.floor(height * scale + 0.5)))
     return np.asarray(Image.fromarray(photo).resize(size, Image.Resampling.BILINEAR))
 
 
@@ -62,11 +65,20 @@ def input_data(trace: Trace, original: np.ndarray) -> dict[str, dict]:
     return data
 
 
-def _picture(title: str, source: ColumnDataSource, height: int, width: int, size: int, name: str):
-    plot = bare_figure(
-        title=title, width=size, height=max(1, round(size * height / width)), x_range=(0, width),
-        y_range=(0, height), toolbar_location=None, name=name, match_aspect=True,
+def _canvas(title: str, height: int, width: int, size: int, name: str):
+    """A plot whose drawing area is ``size`` pixels wide and as high as a ``width`` x ``height`` picture.
+
+    The frame is sized, not the whole plot, so the title does not squash the picture:
+    one data unit is as many pixels across as up.
+    """
+    return bare_figure(
+        title=title, frame_width=size, frame_height=max(1, round(size * height / width)), x_range=(0, width),
+        y_range=(0, height), toolbar_location=None, name=name,
     )
+
+
+def _picture(title: str, source: ColumnDataSource, height: int, width: int, size: int, name: str):
+    plot = _canvas(title, height, width, size, name)
     plot.image_rgba(image="image", x=0, y=0, dw=width, dh=height, source=source)
     return plot
 
@@ -79,9 +91,9 @@ def picture_pair(trace: Trace, original: np.ndarray, size: int = 190, prefix: st
     data = input_data(trace, original)
     height, width, _ = trace.image.shape
     photo_h, photo_w = np.asarray(original).shape[:2]
-    side = max(photo_h, photo_w)
-    photo = bare_figure(title=f"your photo ({photo_w}×{photo_h})", width=size, height=size, x_range=(0, side),
-                   y_range=(0, side), toolbar_location=None, name=f"{prefix}_photo_plot")
+    # The square the (display-sized) photo is centred in: its longer side fills the frame.
+    side = max(data["photo"]["dw"][0], data["photo"]["dh"][0])
+    photo = _canvas(f"your photo ({photo_w}×{photo_h})", side, side, size, f"{prefix}_photo_plot")
     photo_source = ColumnDataSource(data["photo"], name=f"{prefix}_photo")
     photo.image_rgba(image="image", x="x", y="y", dw="dw", dh="dh", source=photo_source)
     photo.outline_line_color = None
@@ -106,10 +118,7 @@ def input_view(trace: Trace, original: np.ndarray, size: int = 190) -> row:
     for channel in range(channels):
         label = CHANNEL_NAMES[channel] if channels == 3 else f"channel {channel}"
         palette = INPUT_CHANNELS[channel] if channels == 3 else INPUT_CHANNELS[2]
-        plot = bare_figure(
-            title=f"{label} channel", width=size, height=size, x_range=(0, width), y_range=(0, height),
-            toolbar_location=None, name=f"input_channel_{channel}_plot",
-        )
+        plot = _canvas(f"{label} channel", height, width, size, f"input_channel_{channel}_plot")
         mapper = LinearColorMapper(palette=list(palette), low=0.0, high=1.0)
         renderer = plot.image(
             image="image", x=0, y=0, dw=width, dh=height, color_mapper=mapper,

@@ -1,0 +1,183 @@
+"""The "your photo" preview in the browser, for photos of real sizes (issue 8).
+
+The preview is the photo shrunk to at most 256 pixels a side by js/refill_input.js,
+the twin of explainer_core.views.input_view.input_data: the same photo must give the
+same pixels on both sides, and be drawn with its own shape, as large as the model input
+beside it. Photos are made here (smooth gradients with a little noise, like a photo),
+never taken from the data set.
+"""
+
+from __future__ import annotations
+
+import io
+from functools import cache
+
+import numpy as np
+import pytest
+from bokeh.embed import json_item
+from PIL import Image
+
+from explainer_core.examples import shipped_network
+from explainer_core.preprocess import load_pil, prepare_image, to_rgb
+from explainer_core.trace import trace
+from explainer_core.views.input_view import input_data, input_view
+
+from .test_browser_picker import model_value, status, upload, wait_for_status
+
+pytestmark = pytest.mark.browser
+
+
+@cache
+def photo(width: int, height: int, seed: int = 0) -> np.ndarray:
+    """A photo-like RGB picture: smooth colour gradients and a few soft blobs, with mild noise."""
+    rng = np.random.default_rng(seed)
+    small_w, small_h = max(2, width // 8), max(2, height // 8)  # the smooth part, enlarged below
+    y, x = np.mgrid[0:small_h, 0:small_w].astype(np.float32)
+    x /= small_w
+    y /= small_h
+    smooth = np.stack([60 + 150 * x, 40 + 170 * y, 200 - 120 * x * y], axis=-1)
+    for _ in range(4):
+        cx, cy, r = rng.uniform(0.2, 0.8), rng.uniform(0.2, 0.8), rng.uniform(0.05, 0.2)
+        blob = np.exp(-((x - cx) ** 2 + (y - cy) ** 2) / (2 * r * r))[..., None]
+        smooth += blob * rng.uniform(-60, 60, 3)
+    smooth = Image.fromarray(np.clip(smooth, 0, 255).astype(np.uint8)).resize((width, height), Image.BILINEAR)
+    noisy = np.asarray(smooth, dtype=np.int16) + rng.integers(-6, 7, (height, width, 3), dtype=np.int16)
+    picture = np.clip(noisy, 0, 255).astype(np.uint8)
+    picture.flags.writeable = False  # shared by the tests (cached)
+    return picture
+
+
+def encoded(pixels: np.ndarray, kind: str) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format=kind, **({"quality": 90} if kind == "JPEG" else {}))
+    return buffer.getvalue()
+
+
+def show(page, name: str, data: bytes) -> None:
+    """Upload ``data`` as ``name`` and wait until the page shows it."""
+    before = status(page)
+    upload(page, name, data, "image/jpeg" if name.endswith(".jpg") else "image/png")
+    text = wait_for_status(page, before)
+    assert text.startswith(f"Showing {name}"), text
+
+
+def page_photo(page, prefix: str) -> dict:
+    """The photo source the page holds: RGB pixels top row first, and where the photo sits."""
+    data = model_value(page, f"{prefix}_photo", "({image: Array.from(m.data.image[0]), shape: m.data.image[0].shape,"
+                                                " x: m.data.x[0], y: m.data.y[0], dw: m.data.dw[0], dh: m.data.dh[0]})")
+    height, width = data.pop("shape")
+    rgba = np.asarray(data.pop("image"), dtype=np.uint32).view(np.uint8).reshape(height, width, 4)
+    return {"pixels": rgba[::-1, :, :3], "alpha": rgba[::-1, :, 3], **data}
+
+
+def python_photo(data: bytes) -> dict:
+    """What explainer_core.views.input_view.input_data computes for the same file."""
+    original = np.asarray(to_rgb(load_pil(data)))
+    expected = input_data(trace(shipped_network(), prepare_image(data)), original)["photo"]
+    rgba = expected["image"][0].view(np.uint8).reshape(*expected["image"][0].shape, 4)
+    return {"pixels": rgba[::-1, :, :3], **{key: expected[key][0] for key in ("x", "y", "dw", "dh")}}
+
+
+# (page, prefix of its picture pair): the input view (chapter 3) and the picker's preview (chapter 2).
+PAGES = {"input view": ("book/03_input_layer.html", "input"), "preview": ("book/02_overview.html", "preview")}
+PHOTOS = {  # name: (width, height), all larger than 256 pixels a side but one
+    "wide.png": (1000, 750),
+    "tall.png": (300, 900),
+    "odd.png": (517, 389),
+    "small.png": (200, 120),
+    "camera.jpg": (4000, 3000),
+    "phone.jpg": (1000, 750),
+}
+
+
+@pytest.mark.parametrize("where", list(PAGES))
+def test_preview_of_a_real_photo_is_pythons(browser_page, where):
+    """Every photo, whatever its size, is previewed with Python's pixels (JPEG: within decoder noise)."""
+    path, prefix = PAGES[where]
+    page = browser_page.goto(path)
+    for name, (width, height) in PHOTOS.items():
+        data = encoded(photo(width, height, seed=width + height), "JPEG" if name.endswith(".jpg") else "PNG")
+        show(page, name, data)
+        shown, expected = page_photo(page, prefix), python_photo(data)
+        where_drawn = [shown[key] for key in ("x", "y", "dw", "dh")]
+        assert where_drawn == [expected[key] for key in ("x", "y", "dw", "dh")], name
+        assert shown["pixels"].shape == expected["pixels"].shape, name
+        assert (shown["alpha"] == 255).all(), name
+        difference = np.abs(shown["pixels"].astype(int) - expected["pixels"].astype(int))
+        if name.endswith(".png"):  # lossless: the same decoded pixels, the same Pillow resize
+            assert difference.max() == 0, (name, difference.max(), difference.mean())
+        else:  # Chromium's and Pillow's JPEG decoders may differ by a level or two before the shrink
+            assert difference.max() <= 4 and difference.mean() < 0.5, (name, difference.max(), difference.mean())
+        assert model_value(page, f"{prefix}_photo_plot", "m.title.text") == f"your photo ({width}×{height})"
+    browser_page.assert_clean()
+
+
+# -- the drawn size ---------------------------------------------------------------------------
+
+DRAWN = """async ([names, lastDocument]) => {
+    // Wait until every view has finished its pending updates and paints, then report, for each
+    // named plot (in the last document embedded, or in any), its frame and the box its first
+    // image glyph was drawn in (CSS pixels).
+    const roots = () => Object.values(Bokeh.index);
+    for (let settled = false; !settled;) {
+        const pending = roots().map((view) => view.ready);
+        await Promise.all(pending);
+        settled = roots().every((view, i) => view.ready === pending[i]);
+    }
+    const views = [];
+    const visit = (view) => { views.push(view); for (const child of view.child_views || []) visit(child); };
+    roots().forEach(visit);
+    const last = Bokeh.documents[Bokeh.documents.length - 1];
+    return names.map((name) => {
+        const view = views.find((v) => v.model.name === name && (!lastDocument || v.model.document === last));
+        const glyph = [...view.renderer_views.values()].map((r) => r.glyph).find((g) => g && g.sdw);
+        const frame = view.frame.bbox;
+        return {frame: {left: frame.left, right: frame.right, top: frame.top, bottom: frame.bottom},
+                left: glyph.sx[0], bottom: glyph.sy[0], width: glyph.sdw[0], height: glyph.sdh[0]};
+    });
+}"""
+
+
+def assert_drawn_like_the_photo(photo_box: dict, fitted_box: dict, width: int, height: int) -> None:
+    """The photo keeps its shape, its longer side is as long as the model input's, and it fits its frame."""
+    about = (f"{width}x{height}", photo_box, fitted_box)
+    assert photo_box["width"] / photo_box["height"] == pytest.approx(width / height, rel=0.02), about
+    assert max(photo_box["width"], photo_box["height"]) == pytest.approx(fitted_box["width"], abs=1.5), about
+    assert fitted_box["width"] == pytest.approx(fitted_box["height"], abs=1), about  # the 64 x 64 input is square
+    frame, left, bottom = photo_box["frame"], photo_box["left"], photo_box["bottom"]
+    assert frame["left"] - 1 <= left and left + photo_box["width"] <= frame["right"] + 1, about
+    assert frame["top"] - 1 <= bottom - photo_box["height"] and bottom <= frame["bottom"] + 1, about
+
+
+SHAPES = [(600, 400), (4000, 3000), (300, 900)]
+
+
+@pytest.mark.parametrize("where", list(PAGES))
+def test_preview_is_drawn_with_the_photos_shape_as_large_as_the_input(browser_page, where):
+    path, prefix = PAGES[where]
+    page = browser_page.goto(path)
+    for width, height in SHAPES:
+        show(page, f"{width}x{height}.jpg", encoded(photo(width, height), "JPEG"))
+        photo_box, fitted_box = page.evaluate(DRAWN, [[f"{prefix}_photo_plot", f"{prefix}_fitted_plot"], False])
+        assert_drawn_like_the_photo(photo_box, fitted_box, width, height)
+    browser_page.assert_clean()
+
+
+def test_python_drawn_view_has_the_photos_shape_as_large_as_the_input(browser_page):
+    """The view as Python draws it (a notebook, or a book built on scikit-image's 600 x 400 coffee)."""
+    page = browser_page.goto("book/09_interactive_features.html")
+    for index, (width, height) in enumerate(SHAPES):
+        original = photo(width, height)
+        view = input_view(trace(shipped_network(), prepare_image(original)), original)
+        page.evaluate(
+            """async ([item, id]) => {
+                const target = document.createElement("div");
+                target.id = id;
+                document.querySelector("article").append(target);
+                await Bokeh.embed.embed_item(item, id);
+            }""",
+            [json_item(view), f"python-drawn-view-{index}"],
+        )
+        photo_box, fitted_box = page.evaluate(DRAWN, [["input_photo_plot", "input_fitted_plot"], True])
+        assert_drawn_like_the_photo(photo_box, fitted_box, width, height)
+    browser_page.assert_clean()
