@@ -8,6 +8,11 @@ the item needs. BokehJS itself is never in the output: it is loaded once per pag
 pages that carry a marker. (``bokeh.io.show`` and ``output_notebook`` would instead
 inline the whole library in every cell or fetch it from a CDN.)
 
+:func:`show` also makes the item accessible (:mod:`explainer_core.views.access`): a
+figure without a text alternative of its own gets one from its title, and the item's
+document runs ``js/access_ready.js`` once it is drawn, to name what Bokeh draws in its
+shadow DOM and to write every text alternative for the first picture.
+
 Outside the book, e.g. in JupyterLab, run ``bokeh.io.output_notebook()`` once first
 so that BokehJS is on the page; ``show`` then works there too.
 
@@ -23,6 +28,7 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
 import bokeh
+from bokeh.document import Document
 from bokeh.embed import components
 from bokeh.embed.bundle import bundle_for_objs_and_resources
 from bokeh.model import Model
@@ -143,13 +149,23 @@ def show(obj: Model) -> BokehItem:
     online = _needs_network(obj)
     if online:
         raise ValueError(f"the book must work offline, but {', '.join(online)} load from other hosts")
+    from .views import access
+
+    # Every figure gets a text alternative and the document a script that names what
+    # Bokeh draws in its shadow DOM (explainer_core/views/access.py).
+    ready = access.prepare(obj)
     bundles = required_bundles(obj)
-    had_document = obj.document is not None
+    document = obj.document
+    created = document is None
+    if created:
+        document = Document()
+        document.add_root(obj)
+    access.on_ready(document, ready)
     script, div = components(obj)
-    if not had_document and obj.document is not None:
-        # components() leaves the layout in a new Document; take it out again so that
-        # its parts can still go into another layout that a later cell shows.
-        obj.document.remove_root(obj)
+    if created:
+        # Take the layout out of its Document again so that its parts can still go
+        # into another layout that a later cell shows.
+        document.remove_root(obj)
     from .views.refill import REFILL_NAME
 
     traces = any(getattr(model, "name", None) == REFILL_NAME for model in obj.references())

@@ -136,7 +136,7 @@ def test_the_flatten_view_holds_the_data_and_builds_for_every_test_cnn(keras_tra
                 np.testing.assert_array_equal(np.asarray(source.data[column]), np.asarray(values), err_msg=column)
     figure = layout.select_one({"name": "flatten:figure"})
     assert figure.frame_width <= VIEW_WIDTH
-    assert len(layout.tags) == 1 and layout.tags[0].name == "explainer-refill"
+    assert [tag.name for tag in layout.tags] == ["explainer-refill", "explainer-describe"]
     components(layout)  # it serialises
 
 

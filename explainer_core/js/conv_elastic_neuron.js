@@ -2,7 +2,7 @@
 // Runs when the neuron menu changes. The page holds every neuron's intermediate results,
 // output map, kernel and bias (bank_maps, bank_kernel: one column per neuron, named n0,
 // n1, ...); this swaps the chosen neuron's columns into the sources the glyphs draw.
-// args: select, maps, kernel, labels, slider, bank_maps, bank_kernel, meta.
+// args: select, maps, kernel, labels, slider, bank_maps, bank_kernel, meta, describe (the text alternative).
 const m = meta instanceof Map ? Object.fromEntries(meta) : meta;
 const n = select.value;
 maps.data = {...maps.data, image: bank_maps.data["n" + n]};
@@ -15,3 +15,4 @@ for (let i = 0; i < text.length; i++) {
 }
 labels.data = {...labels.data, text: text};
 slider.properties.value.change.emit();  // redraw the window and the numbers under the view
+describe.execute(select);

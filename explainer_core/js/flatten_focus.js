@@ -90,7 +90,8 @@ if (kind === "unit") {
   ln.y1.push(u.y[index] + m.bar_h / 2);
   const effect = u.value[index] === 0
     ? `It is zero, so none of its ${n} edges changes an output, whatever its weight.`
-    : `Its ${n} edges carry it to every output unit, each with its own weight: green adds, brown subtracts.`;
+    : `Its ${n} edges carry it to every output unit, each with its own weight: green, solid edges add; ` +
+      "brown, dashed ones subtract.";
   html =
     `<div class='xv-line'>Flatten unit ${index} is pixel (row ${u.row[index]}, column ${u.col[index]}) of ` +
     `${m.source} · channel ${u.channel[index]}, value ${num(u.value[index], "xv-x")}. ${effect}</div>`;

@@ -2,7 +2,7 @@
 // Runs when the kernel position changes (play timer or drag). The output cells up to
 // this stop are filled; the current one is outlined.
 // args: slider, positions (the stops, from hyper_math.js), kernel, out, current (sources),
-// kernel_size (slider), frame (source: where the output grid starts), colors.
+// kernel_size (slider), frame (source: where the output grid starts), colors, describe (the text alternative).
 const col = colors instanceof Map ? Object.fromEntries(colors) : colors;
 const stops = positions.data.top.length;
 if (stops > 0) {
@@ -26,3 +26,4 @@ if (stops > 0) {
     y: [frame.data.out_top[0] - (positions.data.output_row[i] + 0.5)],
   };
 }
+describe.execute(slider);

@@ -5,7 +5,7 @@
 // kernel_size_slider, stride_slider, toggle, slider (kernel position), message (Div),
 // cells, positions, kernel, out, current, titles, frame (sources), x_range, y_range (the
 // figure's ranges, moved so the grids fill the drawing area), frame_px ([width, height] of
-// that area in pixels), max_cell (largest cell in pixels), colors.
+// that area in pixels), max_cell (largest cell in pixels), colors, describe (the text alternative).
 const col = colors instanceof Map ? Object.fromEntries(colors) : colors;
 math.execute(cb_obj).then((hp) => {
   const n = input_size_slider.value;
@@ -105,4 +105,5 @@ math.execute(cb_obj).then((hp) => {
   } else {
     message.text = `<div class='xv-line xv-bad'>Invalid: <span class='xv-reason'>${check.reason}</span></div>`;
   }
+  describe.execute(cb_obj);
 });

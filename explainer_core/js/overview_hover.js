@@ -1,6 +1,7 @@
 // Overview: hovering a neuron draws its edges to the neurons it reads from.
 // args: neurons (one row per neuron: x, y, column, neuron, layer, one_to_one), edges (multi_line
-//       source), highlight (outline source), cell (heatmap size), legend, mappers (layer -> mapper).
+//       source), highlight (outline source), cell (heatmap size), legend, mappers (layer -> mapper),
+//       describe (the text alternatives, rewritten when the legend shows another layer).
 const hovered = cb_data.index.indices;
 if (!hovered.length) {
   edges.data = {xs: [], ys: []};
@@ -21,5 +22,6 @@ if (!hovered.length) {
   if (mappers[d.layer[k]] && legend.color_mapper !== mappers[d.layer[k]]) {
     legend.color_mapper = mappers[d.layer[k]];
     legend.title = `activation, ${d.layer[k]}`;
+    describe.execute(legend);
   }
 }

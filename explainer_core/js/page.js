@@ -18,6 +18,8 @@
 
   const REFILL = "explainer-refill";
   const STATUS = "explainer-status";
+  // Text alternatives of the views (explainer_core/views/access.py), rewritten after every refill.
+  const DESCRIBE = "explainer-describe";
 
   function* allModels() {
     const bokeh = root.Bokeh;
@@ -95,6 +97,9 @@
         await callback.execute(callback, {trace, picture, network, label});
       }
       state.last = {label, trace, picture};
+      for (const callback of [...allModels()].filter((m) => m.name === DESCRIBE)) {
+        await callback.execute(callback, {trace, label});
+      }
       return true;
     });
     refilling = refill.catch(() => {});

@@ -27,6 +27,7 @@ from bokeh.layouts import column, row
 from bokeh.models import (
     CDSView,
     ColumnDataSource,
+    CustomJSTransform,
     Div,
     HoverTool,
     IndexFilter,
@@ -45,6 +46,7 @@ from ..formulas import check_trace
 from ..network import LayerSpec
 from ..scales import color_ranges
 from ..trace import Trace
+from .access import as_image, describe_callback, picture_name, signed_hover
 from .jscode import custom_js
 from .palettes import ACTIVATION, INPUT_CHANNELS, WEIGHT, bare_figure, symmetric
 from .refill import refill_callback
@@ -78,7 +80,7 @@ PANEL_CSS = """
 .xv-num { font-variant-numeric: tabular-nums; white-space: nowrap; }
 .xv-hi { background: #fff3b0; border-radius: 3px; padding: 0 2px; font-weight: 600; }
 .xv-result { font-weight: 700; }
-.xv-muted { color: #888; }
+.xv-muted { color: #6b7280; }
 .xv-bad { color: #b3261e; font-weight: 600; }
 .xv-good { color: #1b6e3a; font-weight: 600; }
 .xv-line { margin: 2px 0; }
@@ -88,6 +90,15 @@ PANEL_CSS = """
 def panel_css() -> InlineStyleSheet:
     """A stylesheet for a text panel (a new model each time: a model belongs to one document)."""
     return InlineStyleSheet(css=PANEL_CSS)
+
+
+#: Bokeh's "primary" blue with white text reaches only 3.6:1; this darker blue reaches 6.3:1.
+BUTTON_CSS = """
+:host {
+  --primary: #2a6496; --primary-border: #245580; --primary-hover: #245580; --primary-hover-border: #1f4e79;
+  --primary-active: #1f4e79; --primary-active-border: #193f63;
+}
+"""
 
 
 # -- checking the request -------------------------------------------------------
@@ -196,6 +207,7 @@ def play_controls(
         button_type="primary",
         margin=(10, 10),
         disabled=positions < 2,
+        stylesheets=[InlineStyleSheet(css=BUTTON_CSS)],
     )
     toggle.js_on_change(
         "active",
@@ -541,6 +553,19 @@ def conv_elastic_view(
         line_color="#6b7280",
         line_width=0.6,
     )
+    # the sign of every weight in words too ("+" or "−"), not only in colour
+    cell_px = g["cell"] * scale
+    if cell_px >= 12:
+        p.text(
+            "x",
+            "y",
+            text=transform("value", CustomJSTransform(v_func=SIGN_MARKS, name=f"{key}:sign-marks")),
+            source=kernel,
+            text_align="center",
+            text_baseline="middle",
+            text_font_size=f"{max(9, min(14, int(cell_px * 0.6)))}px",
+            text_color=transform("value", CustomJSTransform(args=dict(limit=wlim), v_func=MARK_COLOURS)),
+        )
     (node_x, node_y), node = g["node"], g["node_size"]
     p.scatter(
         [node_x], [node_y], size=node * scale, marker="circle", fill_color="white", line_color="#6b7280", line_width=1.5
@@ -602,7 +627,8 @@ def conv_elastic_view(
     p.add_tools(
         HoverTool(
             renderers=[kernel_renderer],
-            tooltips=[("weight", "@value{0.000}"), ("channel", "@channel"), ("row, col", "@row, @col")],
+            tooltips=[("weight", "@value{custom}"), ("channel", "@channel"), ("row, col", "@row, @col")],
+            formatters={"@value": signed_hover(3)},
         )
     )
 
@@ -631,11 +657,12 @@ def conv_elastic_view(
     select = None
     if all_neurons:
         select = Select(
+            title="Neuron",
             value=str(neuron),
             options=[(str(n), f"neuron {n}") for n in range(spec.neurons)],
             name=f"{key}:neuron",
             width=120,
-            margin=(12, 10, 5, 10),
+            margin=(5, 10, 5, 10),
         )
     update = custom_js(
         "conv_elastic_position",
@@ -653,6 +680,31 @@ def conv_elastic_view(
     )
     slider.js_on_change("value", update)
     toggle.js_on_change("active", update)
+    if is_image_input(trace, spec.name):
+        names = [channel_name(trace, spec, c) for c in range(channels)]
+        inputs_text = ", ".join(names[:-1]) + " and " + names[-1] if channels > 1 else names[0]
+    else:
+        inputs_text = f"the maps of {trace.network.layers[trace.network.index(spec.name) - 1].name}"
+    as_image(p, f"The convolutional elastic view of {spec.name}")
+    describe = describe_callback(
+        "conv_elastic",
+        plot=p,
+        maps=maps,
+        kernel=kernel,
+        select=select,
+        meta=dict(
+            picture=picture_name(trace),
+            layer=spec.name,
+            neuron=neuron,
+            inputs=inputs_text,
+            channels=channels,
+            marked=cell_px >= 12,
+            in_h=height,
+            in_w=width_in,
+            kh=kh,
+            kw=kw,
+        ),
+    )
     hover = custom_js("conv_elastic_hover", slider=slider, toggle=toggle, maps=maps, inputs=inputs, meta=meta)
     p.js_on_event(events.MouseMove, hover)
     p.js_on_event(events.Tap, hover)
@@ -678,6 +730,7 @@ def conv_elastic_view(
                 bank_maps=bank,
                 bank_kernel=ColumnDataSource(bank_kernel, name=f"{key}:bank_kernel"),
                 meta=meta,
+                describe=describe,
             ),
         )
         controls = [select, toggle, slider]
@@ -695,9 +748,16 @@ def conv_elastic_view(
             position=update,
             slider=slider,
             meta=dict(layer=spec.name, neuron=neuron),
-        )
+        ),
+        describe,
     ]
     return layout
+
+
+#: Kernel cells: "−" on a negative weight, "+" on a positive one (a CustomJSTransform's v_func).
+SIGN_MARKS = 'return xs.map((v) => (v < 0 ? "\\u2212" : v > 0 ? "+" : ""));'
+#: White marks on the darkest cells (|weight| above 55 % of the scale), dark ones elsewhere.
+MARK_COLOURS = 'return xs.map((v) => (Math.abs(v) / limit > 0.55 ? "white" : "#111827"));'
 
 
 def fmt(value: float) -> str:

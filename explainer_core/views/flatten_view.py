@@ -20,7 +20,8 @@ only paint the view grey. So only the edges of one thing are drawn: of the
 hovered flatten unit (or map pixel) to every output unit, or of the hovered
 output unit to its 40 units with the largest ``|value × weight|`` (the terms of
 its weighted sum that matter most). Edges are coloured by weight on the
-brown-white-green weight scale. Before any hovering the view shows the
+brown-white-green weight scale, and a negative weight's edge is dashed, so
+that its sign does not rest on colour alone. Before any hovering the view shows the
 predicted class's edges.
 
 :func:`flatten_data` computes what every data source holds, from a
@@ -39,7 +40,7 @@ from dataclasses import dataclass
 import numpy as np
 from bokeh import events
 from bokeh.layouts import column
-from bokeh.models import CDSView, ColumnDataSource, Div, IndexFilter, LinearColorMapper, Range1d
+from bokeh.models import CDSView, ColumnDataSource, CustomJSTransform, Div, IndexFilter, LinearColorMapper, Range1d
 from bokeh.transform import transform
 
 from ..errors import TraceError
@@ -47,6 +48,7 @@ from ..formulas import check_trace
 from ..network import LayerSpec
 from ..scales import color_ranges
 from ..trace import Trace
+from .access import as_image, describe_callback, picture_name
 from .conv_view import VIEW_WIDTH, fmt, panel_css, weight_limit
 from .jscode import custom_js
 from .palettes import ACTIVATION, LOGIT, WEIGHT, bare_figure, symmetric
@@ -56,6 +58,9 @@ __all__ = ["TOP_UNITS", "flatten_data", "flatten_steps", "flatten_view", "source
 
 #: How many edges a hovered output unit shows: its units with the largest |value × weight|.
 TOP_UNITS = 40
+
+#: Edges of negative weights dashed, of positive ones solid (a CustomJSTransform's v_func).
+NEGATIVE_DASHED = "return xs.map((w) => (w < 0 ? [5, 3] : []));"
 
 # Layout, in screen pixels (the figure's data units are pixels, y growing downwards as -y).
 _PAD = 6
@@ -478,7 +483,8 @@ def _readout_html(trace: Trace, data: dict) -> str:
         effect = (
             f"It is zero, so none of its {n} edges changes an output, whatever its weight."
             if value == 0
-            else f"Its {n} edges carry it to every output unit, each with its own weight: green adds, brown subtracts."
+            else f"Its {n} edges carry it to every output unit, each with its own weight: green, solid edges add; "
+            "brown, dashed ones subtract."
         )
         return (
             f"<div class='xv-line'>Flatten unit {index} is pixel (row {int(units['row'][index])}, column "
@@ -572,8 +578,29 @@ def flatten_view(trace: Trace, *, key: str = "flatten", width: int = VIEW_WIDTH)
     )
     # the focus's edges go over the flatten layer: the reader is following them
     p.segment("x0", "y0", "x1", "y1", source=src["links"], line_color="#374151", line_width=1.2, line_dash=[3, 2])
-    p.segment("x0", "y0", "x1", "y1", source=src["edges"], line_color="#6b7280", line_width="casing", line_alpha=0.45)
-    p.segment("x0", "y0", "x1", "y1", source=src["edges"], line_color=transform("weight", weight), line_width="width")
+    # a negative weight's edge is dashed (its casing too), so that its sign does not rest on colour alone
+    dashed = transform("weight", CustomJSTransform(v_func=NEGATIVE_DASHED, name=f"{key}:negative-dashed"))
+    p.segment(
+        "x0",
+        "y0",
+        "x1",
+        "y1",
+        source=src["edges"],
+        line_color="#6b7280",
+        line_width="casing",
+        line_alpha=0.45,
+        line_dash=dashed,
+    )
+    p.segment(
+        "x0",
+        "y0",
+        "x1",
+        "y1",
+        source=src["edges"],
+        line_color=transform("weight", weight),
+        line_width="width",
+        line_dash=dashed,
+    )
     p.rect("x", "y", width="w", height="h", source=src["marks"], fill_color=None, line_color="#111827", line_width=1.6)
 
     lo, hi = target_range(data["targets"]["value"], steps.is_logit)
@@ -683,6 +710,7 @@ def flatten_view(trace: Trace, *, key: str = "flatten", width: int = VIEW_WIDTH)
         readout=readout,
         meta=meta,
     )
+    draw.name = f"{key}:draw"
     hover = custom_js(
         "flatten_hover",
         units=src["units"],
@@ -698,8 +726,8 @@ def flatten_view(trace: Trace, *, key: str = "flatten", width: int = VIEW_WIDTH)
     note = Div(
         text="<div class='xv-note'>Hover over a pixel of a map or a short line of the flatten layer to see "
         "where it comes from and its edges to every output unit; hover over an output unit to see the "
-        f"{TOP_UNITS} flatten units that push it hardest. Edge colour: the weight (green positive, brown "
-        "negative); edge width: how much it matters.</div>",
+        f"{TOP_UNITS} flatten units that push it hardest. Edge colour: the weight (green and solid "
+        "positive, brown and dashed negative); edge width: how much it matters.</div>",
         stylesheets=[panel_css()],
         sizing_mode="stretch_width",
     )
@@ -715,6 +743,9 @@ def flatten_view(trace: Trace, *, key: str = "flatten", width: int = VIEW_WIDTH)
             target_mapper=target_mapper,
             draw=draw,
             meta=meta,
-        )
+        ),
+        describe_callback("flatten", plot=p, units=src["units"], targets=src["targets"],
+                          meta=dict(meta, picture=picture_name(trace))),
     ]
+    as_image(p, f"The flatten layer {steps.flatten.name}, between {steps.source_name} and {steps.dense.name}")
     return layout

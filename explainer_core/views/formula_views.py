@@ -38,6 +38,7 @@ from ..errors import TraceError
 from ..formulas import check_trace
 from ..network import LayerSpec
 from ..trace import Trace
+from .access import as_image, describe_callback, picture_name
 from .conv_view import (
     VIEW_WIDTH,
     channel_name,
@@ -371,6 +372,7 @@ def _formula_layout(
     width: int,
     note: str,
     position: int,
+    picture: str,
 ):
     """The common layout: two heatmaps, the zoom row, the formula, and the player."""
     in_src = ColumnDataSource(data["input"], name=f"{key}:input")
@@ -475,9 +477,21 @@ def _formula_layout(
             position=update,
             slider=slider,
             meta=dict(kind=kind, layer=meta["layer"], neuron=meta["neuron"], channel=meta.get("channel", 0)),
-        )
+        ),
+        _describe(p_in, p_out, p_zoom, in_src, out_src, picture),
     ]
     return layout
+
+
+def _describe(p_in, p_out, p_zoom, in_src, out_src, picture: str):
+    """Text alternatives of the two heatmaps (their titles, the picture and their numbers) and the zoom."""
+    as_image(p_in, p_in.title.text)
+    as_image(p_out, p_out.title.text)
+    as_image(p_zoom, "The numbers under the window, written out; the formula below them reads the same numbers")
+    return describe_callback(
+        "formula", plot_in=p_in, plot_out=p_out, plot_zoom=p_zoom, src_in=in_src, src_out=out_src,
+        meta=dict(picture=picture),
+    )
 
 
 def _mark_zoom(zoom_src, marks, kind, data, position, meta) -> None:
@@ -577,6 +591,7 @@ def conv_formula_view(
         f"the window's numbers times the kernel weights at the same places, added up."
     )
     return _formula_layout(
+        picture=picture_name(trace),
         kind="conv",
         key=key,
         data=data,
@@ -627,6 +642,7 @@ def relu_formula_view(
         "unchanged. The small matrices show the 3×3 neighbourhood of the chosen pixel before and after."
     )
     return _formula_layout(
+        picture=picture_name(trace),
         kind="relu",
         key=key,
         data=data,
@@ -678,6 +694,7 @@ def maxpool_formula_view(
         f"pixels at a time, so the {in_h}×{in_w} map shrinks to {out_h}×{out_w}. It has no weights to learn."
     )
     return _formula_layout(
+        picture=picture_name(trace),
         kind="maxpool",
         key=key,
         data=data,

@@ -23,6 +23,7 @@ from bokeh.models import ColumnDataSource, CustomJS, Div, Range1d, Slider
 
 from ..errors import HyperparameterError
 from ..hyperparams import check_hyperparameters, window_positions
+from .access import as_image, describe_callback
 from .conv_view import VIEW_WIDTH, panel_css, play_controls
 from .jscode import custom_js, js_source
 from .palettes import bare_figure
@@ -272,6 +273,10 @@ def hyperparameter_widget(
         min_height=48,
     )
     math = CustomJS(code=js_source("hyper_math"), name=f"{key}:math")
+    as_image(p, "The kernel sliding over the padded input, and the output grid")
+    describe = describe_callback(
+        "hyper", plot=p, slider=slider, positions=sources["positions"], **{name: s for name, s in sliders.items()}
+    )
     common = dict(
         math=math,
         toggle=toggle,
@@ -282,6 +287,7 @@ def hyperparameter_widget(
         y_range=p.y_range,
         frame_px=list(FRAME),
         max_cell=MAX_CELL,
+        describe=describe,
         **{f"{name}_slider": s for name, s in sliders.items()},
         **sources,
     )
@@ -300,6 +306,7 @@ def hyperparameter_widget(
             kernel_size=sliders["kernel_size"],
             frame=sources["frame"],
             colors=COLORS,
+            describe=describe,
         ),
     )
     legend = Div(
@@ -313,7 +320,7 @@ def hyperparameter_widget(
         stylesheets=[panel_css()],
         sizing_mode="stretch_width",
     )
-    return column(
+    layout = column(
         row(*sliders.values(), sizing_mode="stretch_width"),
         p,
         legend,
@@ -322,3 +329,5 @@ def hyperparameter_widget(
         name=f"{key}:layout",
         width=width,
     )
+    layout.tags = [describe]
+    return layout

@@ -22,6 +22,7 @@ from PIL import Image
 from ..errors import DatasetError
 from ..preprocess import fit_rgb
 from ..trace import Trace
+from .access import as_image, gallery_menu, live_status
 from .input_view import _rgba, picture_pair
 from .jscode import custom_js
 from .palettes import bare_figure
@@ -128,12 +129,16 @@ def image_picker(
     gallery.add_tools(TapTool(renderers=[thumbs], mode="replace"))  # clicking the shown photo keeps it chosen
     gallery.outline_line_color = None
     upload = FileInput(accept="image/*", name="upload", title="…or upload your own photo:")
-    status = Div(text="Click a photo to explain it instead; every view on this page follows.",
-                 name=STATUS_NAME, styles={"color": "#333"})
+    status = live_status(Div(text="Choose a photo to explain it instead; every view on this page follows.",
+                             name=STATUS_NAME, styles={"color": "#333"}))
+    # the keyboard's way through the gallery, and a text alternative for the thumbnails
+    menu = gallery_menu(source, data["label"])
+    as_image(gallery, f"{len(images)} photos to choose from: {', '.join(dict.fromkeys(data['label']))}. "
+                      "The menu below chooses one too.")
     # Each clears the other once its picture is shown, so every choice is a change (even a repeated one).
     source.selected.js_on_change("indices", custom_js("picker_gallery", source=source, upload=upload))
     upload.js_on_change("value", custom_js("picker_upload", upload=upload, source=source))
-    parts = [Div(text="<b>Change the picture.</b> Choose a photo:"), gallery, row(upload), status]
+    parts = [Div(text="<b>Change the picture.</b> Choose a photo:"), gallery, row(menu, upload), status]
     if preview is not None:
         pair, pair_args = picture_pair(*preview, size=120, prefix="preview")
         parts.append(pair)

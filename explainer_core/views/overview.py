@@ -31,6 +31,7 @@ from bokeh.models import (
     LinearColorMapper,
     RadioButtonGroup,
     Range1d,
+    Select,
     TapTool,
     Toggle,
 )
@@ -38,6 +39,7 @@ from bokeh.models import (
 from ..network import SPATIAL_KINDS
 from ..scales import MODES, color_ranges
 from ..trace import Trace
+from .access import as_image, describe_callback, network_title, picture_name, signed_hover, signed_ticks
 from .jscode import custom_js
 from .palettes import ACTIVATION, INPUT_CHANNELS, LOGIT, bare_figure
 from .refill import refill_callback
@@ -255,7 +257,8 @@ def overview(trace: Trace, width: int = WIDTH):
     hover = HoverTool(
         renderers=[targets],
         tooltips=[("layer", "@layer"), ("neuron", "@neuron"), ("size", "@shape"),
-                  ("values", "@low{0.00} … @high{0.00}")],
+                  ("values", "@low{custom} … @high{custom}")],
+        formatters={"@low": signed_hover(2), "@high": signed_hover(2)},
         callback=custom_js("overview_hover", neurons=neurons, edges=edges, highlight=highlight,
                            cell=geo["cell"], legend=None, mappers=mappers),
     )
@@ -273,42 +276,78 @@ def overview(trace: Trace, width: int = WIDTH):
     detail_image = detail_plot.image(image="image", x="x", y="y", dw="dw", dh="dh", source=detail_source,
                                      color_mapper=detail_mapper)
     detail_plot.add_tools(HoverTool(renderers=[detail_image], tooltips=[
-        ("row, column", "$y{0}, $x{0}"), ("value", "@image{0.000}")]))
+        ("row, column", "$y{0}, $x{0}"), ("value", "@image{custom}")], formatters={"@image": signed_hover(3)}))
+    as_image(detail_plot, "The detail of one map, enlarged")
     detail_text = Div(width=width - 240, name="overview_detail_text", text=_detail_html(trace, first, 0))
     detail = row(detail_plot, detail_text, visible=False, name="overview_detail")
+    picture = picture_name(trace)
     select = custom_js(
         "overview_select", neurons=neurons, sources=sources, mappers=mappers, input_mappers=input_mappers,
         detail=detail, detail_source=detail_source, detail_mapper=detail_mapper, detail_plot=detail_plot,
         detail_text=detail_text, chapters={k: list(v) for k, v in CHAPTER_OF_KIND.items()}, output=output,
+        describe=None,
     )
     neurons.selected.js_on_change("indices", select)
+    # The keyboard's way to a map's detail: a menu of every map, kept in step with clicks.
+    menu = neuron_menu(data["neurons"], trace.network.class_name)
+    sync = custom_js("overview_menu", neurons=neurons, menu=menu)
+    menu.js_on_change("value", sync)
+    neurons.selected.js_on_change("indices", sync)
     headers.selected.js_on_change("indices", custom_js("overview_header", headers=headers))
 
     # Controls: the colour range mode and "show details" (dimensions and a legend).
     range_source = ColumnDataSource(data["ranges"], name="overview_ranges")
-    mode = RadioButtonGroup(labels=list(MODES), active=MODES.index("unit"), name="overview_range_mode")
+    mode = RadioButtonGroup(labels=list(MODES), active=MODES.index("unit"), name="overview_range_mode",
+                            html_attributes={"role": "group", "aria-label": "Colour range shared per"})
     # The legend lives in a strip of its own, so showing it never squeezes the heatmaps.
     legend = ColorBar(color_mapper=mappers[first], orientation="horizontal", height=10, width=width - 220,
                       title=f"activation, {first}", name="overview_legend", major_label_text_font_size="10px",
-                      title_text_font_size="11px", location=(10, 0), padding=4)
+                      title_text_font_size="11px", location=(10, 0), padding=4, formatter=signed_ticks())
     legend_plot = bare_figure(width=width, height=58, toolbar_location=None, tools="", min_border=0, visible=False,
                          x_range=Range1d(0, 1), y_range=Range1d(0, 1), name="overview_legend_plot")
     legend_plot.scatter([0], [0], alpha=0)  # a plot needs a renderer; the legend is the point
     legend_plot.outline_line_color = None
     legend_plot.add_layout(legend, "center")
     hover.callback.args["legend"] = legend
-    apply_mode = custom_js("overview_mode", mode=mode, modes=list(MODES), ranges=range_source, mappers=mappers)
+    # Text alternatives: the whole overview, and the legend of the layer it shows.
+    as_image(plot, f"The overview of {network_title(trace.network)}")
+    as_image(legend_plot, "Colour legend")
+    describe = describe_callback(
+        "overview", plot=plot, legend_plot=legend_plot, detail_plot=detail_plot, legend=legend, output=output,
+        ranges=range_source, detail_source=detail_source,
+        meta=dict(picture=picture, network=network_title(trace.network), channels=channels),
+    )
+    hover.callback.args["describe"] = describe
+    select.args["describe"] = describe
+    apply_mode = custom_js("overview_mode", mode=mode, modes=list(MODES), ranges=range_source, mappers=mappers,
+                           describe=describe)
     mode.js_on_change("active", apply_mode)
     details = Toggle(label="Show details", active=False, name="overview_details", width=130)
     details.js_on_change("active", custom_js("overview_details", toggle=details, dims=dims, legend=legend_plot))
     controls = row(details, Div(text="Colour range shared per:", styles={"margin-top": "6px"}), mode)
-    layout = column(controls, plot, legend_plot, detail)
+    layout = column(controls, plot, menu, legend_plot, detail)
     layout.tags = [refill_callback(
         "overview", sources=sources, neurons=neurons, output=output, ranges=range_source, mode=mode,
         apply_mode=apply_mode, input_source=input_source, output_x=len(geo["columns"]) * geo["pitch"] + 6,
         bar=BAR, logit_mapper=logit_mapper, detail=detail, select=select,
-    )]
+    ), describe]
     return layout
+
+
+def neuron_menu(neurons: dict[str, list], class_name) -> Select:
+    """A menu of every map (and output class) of the overview, grouped by layer; its values are the
+    rows of the ``neurons`` source, so that choosing one opens its detail as a click does."""
+    channel = {0: "red", 1: "green", 2: "blue"} if neurons["layer"].count("input") == 3 else {}
+    groups: dict[str, list[tuple[str, str]]] = {"no detail": [("", "none open")]}
+    for i, (layer, neuron) in enumerate(zip(neurons["layer"], neurons["neuron"], strict=True)):
+        if layer == "input":
+            text = f"input, {channel[neuron]} channel" if channel else f"input, channel {neuron}"
+        elif layer == "output":
+            text = f"output, {class_name(neuron)}"
+        else:
+            text = f"{layer}, neuron {neuron}"
+        groups.setdefault(layer, []).append((str(i), text))
+    return Select(title="Open the detail of a map", options=groups, value="", name="overview_menu", width=280)
 
 
 def _detail_html(trace: Trace, layer: str, neuron: int) -> str:

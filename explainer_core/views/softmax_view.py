@@ -40,6 +40,7 @@ from bokeh.transform import transform
 from ..errors import TraceError
 from ..formulas import check_trace, explain_softmax
 from ..trace import Trace
+from .access import as_image, describe_callback, picture_name
 from .conv_view import VIEW_WIDTH, check_index, fmt, panel_css
 from .flatten_view import target_range
 from .jscode import custom_js
@@ -342,12 +343,26 @@ def softmax_view(trace: Trace, *, key: str = "softmax", width: int = VIEW_WIDTH)
     eq.text(text="text", view=only("result"), text_align="left", text_font_size="14px", text_font_style="bold", **text)
 
     draw = custom_js("softmax_draw", classes=classes, terms=terms, choice=choice)
+    as_image(table, "The classes' logits and probabilities")
+    as_image(eq, "The softmax equation of one class")
+    describe = describe_callback(
+        "softmax",
+        table=table,
+        equation=eq,
+        classes=classes,
+        terms=terms,
+        choice=choice,
+        meta=dict(picture=picture_name(trace)),
+    )
     for plot, which in ((table, "table"), (eq, "equation")):
         hover = custom_js("softmax_hover", classes=classes, terms=terms, which=which, row=_ROW, header=_HEADER)
         plot.js_on_event(events.MouseMove, hover)
         plot.js_on_event(events.MouseLeave, hover)
     table.js_on_event(
-        events.Tap, custom_js("softmax_choose", classes=classes, choice=choice, draw=draw, row=_ROW, header=_HEADER)
+        events.Tap,
+        custom_js(
+            "softmax_choose", classes=classes, choice=choice, draw=draw, describe=describe, row=_ROW, header=_HEADER
+        ),
     )
     note = Div(
         text="<div class='xv-note'>Point at a class to find its term in the equation, or at a term to find its "
@@ -365,6 +380,7 @@ def softmax_view(trace: Trace, *, key: str = "softmax", width: int = VIEW_WIDTH)
             mapper=mapper,
             draw=draw,
             meta=dict(bar_x=t["bar_x"], bar_len=t["bar_len"]),
-        )
+        ),
+        describe,
     ]
     return layout
