@@ -182,7 +182,7 @@ def test_the_same_file_again_after_a_gallery_photo(browser_page):
 def test_the_same_thumbnail_again_after_an_upload(browser_page):
     """Click thumbnail k, upload a file, click k again: photo k is shown again."""
     page = browser_page.goto(PAGE)
-    k = 5
+    k = min(5, model_value(page, "gallery", "m.data.label.length") - 1)  # the gallery has 4 photos without the data set
     shown_k = f"Showing the photo of {gallery_label(page, k)}"
     assert choose(page, click_thumbnail, k).startswith(shown_k)
     assert selected(page) == [k]
