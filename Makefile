@@ -23,7 +23,7 @@ book: install
 	@echo "The book is in _build/html/index.html"
 
 serve:
-	$(BIN)/python -m explainer_core.serve _build/html
+	$(BIN)/python -m explainer_core.page.serve _build/html
 
 # The browser tests need Debian's chromium (never a downloaded browser): installed here when
 # we are root on Debian, else one line says how. `make test-no-browser` leaves them out on purpose.

@@ -28,7 +28,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from explainer_core.serve import serve_folder  # noqa: E402
+from explainer_core.page.serve import serve_folder  # noqa: E402
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, build_book, toc_pages  # noqa: E402
 
 BUDGET = 2 * 1024 * 1024

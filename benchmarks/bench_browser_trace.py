@@ -29,9 +29,9 @@ from pathlib import Path
 
 from PIL import Image
 
-from explainer_core import webmodel
-from explainer_core.network import Network
-from explainer_core.serve import serve_folder
+from explainer_core.arithmetic.network import Network
+from explainer_core.page import webmodel
+from explainer_core.page.serve import serve_folder
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -74,7 +74,7 @@ MEASURE = """async ([repeats, jpegPath]) => {
 
 
 def load(path: str | None) -> Network:
-    from explainer_core.model import load_model
+    from explainer_core.models.loading import load_model
 
     return Network.from_loaded(load_model(path))
 

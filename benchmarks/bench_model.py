@@ -15,9 +15,9 @@ import time
 
 import numpy as np
 
-from explainer_core.data import TinyImageNet
-from explainer_core.model import load_model
-from explainer_core.train import evaluate, train
+from explainer_core.data.tiny_imagenet import TinyImageNet
+from explainer_core.models.loading import load_model
+from explainer_core.models.train import evaluate, train
 
 
 def median_ms(fn, repeats: int) -> float:

@@ -18,7 +18,7 @@ import argparse
 import statistics
 from pathlib import Path
 
-from explainer_core.serve import serve_folder
+from explainer_core.page.serve import serve_folder
 
 CHROMIUM_ARGS = ["--no-sandbox", "--headless=new", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"]

@@ -18,11 +18,11 @@ import time
 
 import numpy as np
 
+from explainer_core.arithmetic.network import Network
+from explainer_core.arithmetic.trace import trace
+from explainer_core.data.preprocess import prepare_image
 from explainer_core.errors import ModelLoadError
-from explainer_core.model import build_tiny_vgg
-from explainer_core.network import Network
-from explainer_core.preprocess import prepare_image
-from explainer_core.trace import trace
+from explainer_core.models.loading import build_tiny_vgg
 
 
 def median_ms(fn, repeats: int, warmup: int = 3) -> float:
@@ -39,7 +39,7 @@ def median_ms(fn, repeats: int, warmup: int = 3) -> float:
 def load(path: str | None):
     """The trained model if there is one, else Tiny VGG with fixed random weights (same arithmetic)."""
     try:
-        from explainer_core.model import load_model
+        from explainer_core.models.loading import load_model
 
         return load_model(path).keras_model, "trained weights"
     except (ImportError, ModelLoadError) as exc:

@@ -1,10 +1,29 @@
 """explainer_core: the library every chapter of the CNN Explainer book calls.
 
 Data flows one way: image -> preprocessing -> forward trace -> formula
-explanations -> views -> page. Importing the package does not import Keras;
-``explainer_core.model`` does, when a model is loaded.
+explanations -> views -> page, and the folders are those floors: ``data/``
+(Tiny ImageNet and preprocessing), ``models/`` (loading, formats, training),
+``arithmetic/`` (network, reference ops, trace, formulas, hyperparameters,
+colour ranges), ``views/`` and ``page/`` (embedding, the default picture, the
+browser's network, the Sphinx extension). Chapters import the short names here.
+
+Importing the package does not import Keras or Bokeh: the page-level names
+(``show``, ``default_trace``, ``load_model``, ...) are loaded when first used.
 """
 
+from .arithmetic.formulas import (
+    explain_conv,
+    explain_dense,
+    explain_flatten,
+    explain_maxpool,
+    explain_relu,
+    explain_softmax,
+)
+from .arithmetic.hyperparams import check_hyperparameters, conv_output_size, window_positions
+from .arithmetic.network import Network
+from .arithmetic.scales import color_ranges
+from .arithmetic.trace import Trace, trace
+from .data.preprocess import prepare_image
 from .errors import (
     DatasetError,
     DownloadError,
@@ -14,19 +33,25 @@ from .errors import (
     ModelLoadError,
     TraceError,
 )
-from .formulas import (
-    explain_conv,
-    explain_dense,
-    explain_flatten,
-    explain_maxpool,
-    explain_relu,
-    explain_softmax,
-)
-from .hyperparams import check_hyperparameters, conv_output_size, window_positions
-from .network import Network
-from .preprocess import prepare_image
-from .scales import color_ranges
-from .trace import Trace, trace
+
+#: Names a chapter uses, imported from their floor when first asked for (PEP 562).
+_LAZY = {
+    "show": "page.embed",
+    "default_example": "page.examples",
+    "default_trace": "page.examples",
+    "example_from": "page.examples",
+    "shipped_network": "page.examples",
+    "load_model": "models.loading",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        from importlib import import_module
+
+        return getattr(import_module(f"{__name__}.{_LAZY[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "DatasetError",
@@ -41,13 +66,19 @@ __all__ = [
     "check_hyperparameters",
     "color_ranges",
     "conv_output_size",
+    "default_example",
+    "default_trace",
+    "example_from",
     "explain_conv",
     "explain_dense",
     "explain_flatten",
     "explain_maxpool",
     "explain_relu",
     "explain_softmax",
+    "load_model",
     "prepare_image",
+    "shipped_network",
+    "show",
     "trace",
     "window_positions",
 ]

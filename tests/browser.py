@@ -48,7 +48,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
 
-from explainer_core.serve import serve_folder
+from explainer_core.page.serve import serve_folder
 
 REPO = Path(__file__).resolve().parents[1]
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
@@ -72,7 +72,7 @@ CHROMIUM_ARGS = [
 VIEWPORT = {"width": 1280, "height": 800}
 #: Milliseconds to wait for a page and its Bokeh items.
 TIMEOUT_MS = 20_000
-#: The CSS class of the wrapper explainer_core.embed puts around each Bokeh item.
+#: The CSS class of the wrapper explainer_core.page.embed puts around each Bokeh item.
 MARKER = ".explainer-bokeh"
 
 

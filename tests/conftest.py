@@ -182,7 +182,7 @@ def cnn_model(request):
     model/tiny_vgg.keras."""
     import keras
 
-    from explainer_core.model import build_tiny_vgg
+    from explainer_core.models.loading import build_tiny_vgg
 
     if request.param == "tiny_vgg_random":
         return seed_weights(build_tiny_vgg(), seed=0)
@@ -203,7 +203,7 @@ def coffee_uint8():
 @pytest.fixture(scope="session")
 def dataset_uint8(tiny_imagenet_zip: Path):
     """Five validation photos from the shared Tiny ImageNet subset, as uint8 arrays (skipped without it)."""
-    from explainer_core.data import TinyImageNet
+    from explainer_core.data.tiny_imagenet import TinyImageNet
 
     split = TinyImageNet(tiny_imagenet_zip).load("val", limit_per_class=1)
     return [split.images[i] for i in range(0, len(split.images), 2)][:5]
@@ -217,8 +217,8 @@ def dataset_uint8(tiny_imagenet_zip: Path):
 @pytest.fixture(scope="module")
 def keras_shipped():
     """The book's own forward pass (default picture, shipped model) and Keras's, side by side."""
-    from explainer_core.examples import default_trace
-    from explainer_core.model import SHIPPED_MODEL, load_model
+    from explainer_core.models.loading import SHIPPED_MODEL, load_model
+    from explainer_core.page.examples import default_trace
 
     from .keras_reference import KerasReference
 
@@ -231,8 +231,8 @@ def keras_shipped():
 @pytest.fixture(scope="module")
 def keras_traced(cnn_model, coffee_uint8):
     """Any test CNN traced on a real photo, with Keras's reference."""
-    from explainer_core.network import Network
-    from explainer_core.trace import trace
+    from explainer_core.arithmetic.network import Network
+    from explainer_core.arithmetic.trace import trace
 
     from .keras_reference import KerasReference, fitted
 

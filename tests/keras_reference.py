@@ -10,7 +10,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from explainer_core.preprocess import prepare_image
+from explainer_core.data.preprocess import prepare_image
 
 ATOL = 1e-5
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from explainer_core.data import PAPER_WNIDS
+from explainer_core.data.tiny_imagenet import PAPER_WNIDS
 
 #: words.txt of the official archive, for the paper's classes.
 WORDS = {

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from explainer_core import embed
-from explainer_core.sphinx_ext import external_loads, latex_to_mathml
+from explainer_core.page import embed
+from explainer_core.page.sphinx_ext import external_loads, latex_to_mathml
 
 from .browser import REPO, toc_pages
 
@@ -95,7 +95,7 @@ def test_show_returns_components_html_with_its_bundles():
 def test_latex_becomes_mathml_and_unknown_commands_are_errors():
     from xml.etree import ElementTree
 
-    from explainer_core.sphinx_ext import MathError
+    from explainer_core.page.sphinx_ext import MathError
 
     mathml = latex_to_mathml(r"\frac{e^{z_i}}{\sum_j e^{z_j}} < 1", display="block")
     assert mathml.startswith('<math xmlns="http://www.w3.org/1998/Math/MathML" display="block"')
@@ -139,8 +139,8 @@ def test_bokehjs_is_loaded_once_exactly_where_plots_are(book_html, docname):
     needed = {name for match in _MARKER_RE.findall(html) for name in match.split()}
     loaded = [Path(src.split("?")[0]).name for src in _SCRIPT_SRC_RE.findall(html) if "/bokeh/" in src]
     assert sorted(loaded) == sorted(needed), "each needed BokehJS bundle once, nothing else"
-    if "explainer_core.embed" in source_of(docname):
-        assert _MARKER_RE.search(html), "the chapter calls explainer_core.embed but shows no plot"
+    if "explainer_core.page.embed" in source_of(docname):
+        assert _MARKER_RE.search(html), "the chapter calls explainer_core.page.embed but shows no plot"
 
 
 @pytest.mark.slow
@@ -165,7 +165,7 @@ def test_no_built_file_mentions_a_cdn(book_html):
     """No page, stylesheet or script names a CDN, except BokehJS itself.
 
     bokeh.min.js is served unmodified; it names cdn.jsdelivr.net and Google Maps only in
-    code paths for models the book does not use (explainer_core.embed.show refuses them).
+    code paths for models the book does not use (explainer_core.page.embed.show refuses them).
     """
     offenders = []
     for path in sorted(book_html.rglob("*")):
@@ -254,7 +254,7 @@ def test_every_page_has_an_icon_the_server_has(browser_page, docname):
 @pytest.mark.parametrize("docname", [p for p in PAGES if "default_example" in source_of(p)], ids=page_id)
 def test_the_pictures_caption_is_a_paragraph_that_wraps(browser_page, docname):
     """The default picture's caption is prose: it wraps at any width instead of running off in a code block."""
-    from explainer_core.examples import default_example, shipped_network
+    from explainer_core.page.examples import default_example, shipped_network
 
     caption = default_example(shipped_network().input_shape[:2]).caption
     page = browser_page.goto(f"{docname}.html", wait_for_plots=False)

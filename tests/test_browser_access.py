@@ -25,9 +25,9 @@ import re
 import numpy as np
 import pytest
 
-from explainer_core.examples import shipped_network
-from explainer_core.preprocess import prepare_image
-from explainer_core.trace import trace
+from explainer_core.arithmetic.trace import trace
+from explainer_core.data.preprocess import prepare_image
+from explainer_core.page.examples import shipped_network
 
 from .browser import REPO, toc_pages
 
@@ -250,7 +250,7 @@ def test_the_gallery_works_from_the_keyboard_alone(browser_page):
 
 
 def test_the_overview_opens_a_maps_detail_from_the_keyboard_alone(browser_page):
-    from explainer_core.examples import default_trace
+    from explainer_core.page.examples import default_trace
 
     page = open_book(browser_page, "book/02_overview")
     tab_to(page, "Open the detail of a map")
@@ -319,7 +319,7 @@ def test_negative_numbers_use_a_true_minus_sign(browser_page, docname):
 
 def test_tooltips_write_negative_numbers_with_a_minus_sign(browser_page):
     """Hover a map whose numbers are all negative: the overview's tooltip says so with U+2212."""
-    from explainer_core.examples import default_trace
+    from explainer_core.page.examples import default_trace
 
     page = open_book(browser_page, "book/02_overview")
     t = default_trace()

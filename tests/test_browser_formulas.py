@@ -3,7 +3,7 @@ and show the numbers of the Python trace.
 
 Pages: book/04_convolutional_layers.html (elastic views, convolution formula view) and
 book/07_pooling_layers.html (max pooling formula views). Expected numbers come from
-explainer_core.formulas on the same forward pass the chapters show (default_trace()).
+explainer_core.arithmetic.formulas on the same forward pass the chapters show (default_trace()).
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from html import unescape
 
 import pytest
 
-from explainer_core.examples import default_example, default_trace
-from explainer_core.formulas import explain_conv, explain_maxpool
+from explainer_core.arithmetic.formulas import explain_conv, explain_maxpool
+from explainer_core.page.examples import default_example, default_trace
 from explainer_core.views.conv_view import fmt
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

@@ -1,4 +1,4 @@
-"""In the built book: the hyperparameter widget's JavaScript agrees with explainer_core.hyperparams,
+"""In the built book: the hyperparameter widget's JavaScript agrees with explainer_core.arithmetic.hyperparams,
 explains invalid combinations in words, and animates the kernel.
 
 Page: book/05_hyperparameters.html (the widget's models are named ``hyper:...``).
@@ -11,8 +11,8 @@ import time
 
 import pytest
 
+from explainer_core.arithmetic.hyperparams import check_hyperparameters, conv_output_size, window_positions
 from explainer_core.errors import HyperparameterError
-from explainer_core.hyperparams import check_hyperparameters, conv_output_size, window_positions
 from explainer_core.views.hyperparameter_widget import hyperparameter_data
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -82,7 +82,7 @@ def assert_same_columns(ours: dict, theirs: dict) -> None:
 
 
 def test_the_javascript_arithmetic_equals_python_over_the_grid(page):
-    """hyper_math.js, as embedded in the page, against explainer_core.hyperparams for every small combination."""
+    """hyper_math.js, as embedded in the page, against arithmetic.hyperparams for every small combination."""
     combos = list(itertools.product(range(0, 10), range(0, 10), range(0, 6), range(0, 5)))  # n, k, s, p
     results = page.evaluate(
         """async (combos) => {

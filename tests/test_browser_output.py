@@ -20,9 +20,9 @@ import re
 import numpy as np
 import pytest
 
-from explainer_core.examples import default_example, default_trace, shipped_network
-from explainer_core.preprocess import prepare_image
-from explainer_core.trace import trace
+from explainer_core.arithmetic.trace import trace
+from explainer_core.data.preprocess import prepare_image
+from explainer_core.page.examples import default_example, default_trace, shipped_network
 from explainer_core.views.conv_view import VIEW_WIDTH
 from explainer_core.views.flatten_view import _readout_html, flatten_data, flatten_view, source_range, target_range
 from explainer_core.views.softmax_view import _table_geometry, softmax_data, softmax_view
@@ -325,7 +325,7 @@ def test_the_readers_choices_survive_a_new_photo(browser_page):
 def test_the_refills_follow_any_network(chromium, which):
     from bokeh.layouts import column
 
-    from explainer_core.network import Network
+    from explainer_core.arithmetic.network import Network
 
     from .conftest import seed_weights, strided_cnn
     from .test_browser_refill_conv import noise_pictures, show_png, standalone_page, tiny_cnn

@@ -12,10 +12,10 @@ import base64
 import numpy as np
 import pytest
 
-from explainer_core.examples import default_trace, shipped_network
-from explainer_core.preprocess import prepare_image
-from explainer_core.scales import MODES, color_ranges
-from explainer_core.trace import trace
+from explainer_core.arithmetic.scales import MODES, color_ranges
+from explainer_core.arithmetic.trace import trace
+from explainer_core.data.preprocess import prepare_image
+from explainer_core.page.examples import default_trace, shipped_network
 from explainer_core.views.overview import overview_data, overview_layers
 from tests.test_browser_formulas import hover, model_value, open_page, source_column
 

@@ -2,7 +2,7 @@
 
 The page is chapter 9 ("The interactive features"), which carries the picture
 changer and the input view. The expected numbers come from the Python side:
-the same file through explainer_core.preprocess and explainer_core.trace.
+the same file through explainer_core.data.preprocess and explainer_core.arithmetic.trace.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from explainer_core.examples import shipped_network
-from explainer_core.preprocess import prepare_image
-from explainer_core.trace import trace
+from explainer_core.arithmetic.trace import trace
+from explainer_core.data.preprocess import prepare_image
+from explainer_core.page.examples import shipped_network
 from explainer_core.views.image_picker import gallery_images
 
 pytestmark = pytest.mark.browser
@@ -133,8 +133,8 @@ def test_bad_upload_shows_a_message_and_changes_nothing(browser_page, name):
 
 @pytest.mark.parametrize("mode", ["layer", "unit", "module", "global"])
 def test_browser_colour_ranges_equal_python(browser_page, mode):
-    """page.js's twin of explainer_core.scales.color_ranges, on the page's own picture."""
-    from explainer_core.scales import color_ranges
+    """page.js's twin of explainer_core.arithmetic.scales.color_ranges, on the page's own picture."""
+    from explainer_core.arithmetic.scales import color_ranges
 
     page = browser_page.goto(PAGE)
     files = model_value(page, "gallery", "Array.from(m.data.file)")

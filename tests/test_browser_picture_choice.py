@@ -18,9 +18,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from explainer_core import preprocess
+from explainer_core.data import preprocess
+from explainer_core.data.preprocess import prepare_image
 from explainer_core.errors import ImageError
-from explainer_core.preprocess import prepare_image
 
 from .test_browser_picker import channel, model_value, status, upload, wait_for_status
 from .test_browser_picture_preview import encoded, photo

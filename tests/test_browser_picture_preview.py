@@ -17,9 +17,9 @@ import pytest
 from bokeh.embed import json_item
 from PIL import Image
 
-from explainer_core.examples import shipped_network
-from explainer_core.preprocess import load_pil, prepare_image, to_rgb
-from explainer_core.trace import trace
+from explainer_core.arithmetic.trace import trace
+from explainer_core.data.preprocess import load_pil, prepare_image, to_rgb
+from explainer_core.page.examples import shipped_network
 from explainer_core.views.input_view import input_data, input_view
 
 from .test_browser_picker import model_value, status, upload, wait_for_status

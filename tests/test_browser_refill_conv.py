@@ -4,7 +4,7 @@ Pages: book/04_convolutional_layers.html (two elastic views, the convolution for
 view) and book/07_pooling_layers.html (two max pooling formula views), each with a
 picture changer. The test clicks a gallery photo, waits for the status message, and
 compares every data source of every view with the Python ``*_data`` functions on the
-Python trace of the same file; the formula text with explainer_core.formulas at the
+Python trace of the same file; the formula text with explainer_core.arithmetic.formulas at the
 window the reader left the view on; the colour ranges with ``map_mapper``.
 book/06_activation_functions.html: its ReLU formula view is given a
 picture through ``ExplainerPage.showImage``, as the changer does.
@@ -21,10 +21,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from explainer_core.examples import default_trace, shipped_network
-from explainer_core.formulas import explain_conv, explain_maxpool
-from explainer_core.preprocess import prepare_image
-from explainer_core.trace import trace
+from explainer_core.arithmetic.formulas import explain_conv, explain_maxpool
+from explainer_core.arithmetic.trace import trace
+from explainer_core.data.preprocess import prepare_image
+from explainer_core.page.examples import default_trace, shipped_network
 from explainer_core.views.conv_view import _readout_html, conv_elastic_data, conv_elastic_view, map_mapper
 from explainer_core.views.formula_views import (
     _conv_formula_html,
@@ -357,7 +357,7 @@ def standalone_page(chromium, layout, network):
     from bokeh.embed import file_html
     from bokeh.resources import INLINE
 
-    from explainer_core import webmodel
+    from explainer_core.page import webmodel
 
     # the page ends with its own </body> (the inlined BokehJS holds the string too)
     before, end, after = file_html(layout, resources=INLINE, title="refill").rpartition("</body>")
@@ -412,7 +412,7 @@ def show_png(page, png: bytes) -> None:
 
 @pytest.mark.parametrize("which", ["strided_cnn", "tiny_cnn"])
 def test_the_refills_follow_any_network(chromium, which):
-    from explainer_core.network import Network
+    from explainer_core.arithmetic.network import Network
 
     from .conftest import seed_weights, strided_cnn
 

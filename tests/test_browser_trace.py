@@ -1,8 +1,8 @@
 """The forward pass and the preprocessing in the browser give the Python numbers.
 
-explainer_core/js/trace.js and explainer_core/js/preprocess.js run in headless
+explainer_core/arithmetic/trace.js and explainer_core/data/preprocess.js run in headless
 Chromium on a minimal page (no built book needed): the network from
-:func:`explainer_core.webmodel.page_script` and the two scripts, served from a
+:func:`explainer_core.page.webmodel.page_script` and the two scripts, served from a
 temporary folder on 127.0.0.1. Run with ``-s`` to see the measured differences.
 """
 
@@ -20,12 +20,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from explainer_core import webmodel
+from explainer_core.arithmetic.network import Network
+from explainer_core.arithmetic.trace import trace
+from explainer_core.data.preprocess import MAX_PIXELS, fit_rgb, load_pil, prepare_image
 from explainer_core.errors import ImageError
-from explainer_core.network import Network
-from explainer_core.preprocess import MAX_PIXELS, fit_rgb, load_pil, prepare_image
-from explainer_core.serve import serve_folder
-from explainer_core.trace import trace
+from explainer_core.page import webmodel
+from explainer_core.page.serve import serve_folder
 
 pytestmark = pytest.mark.browser
 
@@ -154,7 +154,7 @@ def real_images(size: tuple[int, int], tiny_imagenet: Path | None) -> list[tuple
         for name in ("coffee", "chelsea", "astronaut", "rocket", "immunohistochemistry", "hubble_deep_field", "camera")
     ]
     if tiny_imagenet is not None:
-        from explainer_core.data import TinyImageNet
+        from explainer_core.data.tiny_imagenet import TinyImageNet
 
         dataset = TinyImageNet(tiny_imagenet)
         seen: set[int] = set()
@@ -168,7 +168,7 @@ def real_images(size: tuple[int, int], tiny_imagenet: Path | None) -> list[tuple
 @pytest.fixture(scope="module")
 def shipped():
     pytest.importorskip("skimage")
-    from explainer_core.examples import shipped_network
+    from explainer_core.page.examples import shipped_network
 
     return shipped_network()
 
@@ -320,7 +320,7 @@ def test_fitting_a_real_file_matches_pillow(chromium, site, shipped, optional_ti
     """
     cases = _fit_cases()
     if optional_tiny_imagenet is not None:  # real-world JPEGs, as the data set stores them
-        from explainer_core.data import TinyImageNet
+        from explainer_core.data.tiny_imagenet import TinyImageNet
 
         dataset = TinyImageNet(optional_tiny_imagenet)
         for name, _ in dataset.val_files()[:10]:

@@ -1,4 +1,4 @@
-"""Reading Tiny ImageNet from a zip or a folder, and finding it (explainer_core.data)."""
+"""Reading Tiny ImageNet from a zip or a folder, and finding it (explainer_core.data.tiny_imagenet)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from explainer_core.data import (
+from explainer_core.data.tiny_imagenet import (
     ENV_VAR,
     OFFICIAL_ARCHIVE,
     PAPER_CLASS_NAMES,
@@ -285,7 +285,8 @@ def test_locate_with_nothing_tells_the_user_what_to_do(isolated_data_env):
     with pytest.raises(DatasetError) as caught:
         locate_dataset()
     message = str(caught.value)
-    assert ENV_VAR in message and "python -m explainer_core.download" in message and str(isolated_data_env) in message
+    assert ENV_VAR in message and "python -m explainer_core.data.download" in message
+    assert str(isolated_data_env) in message
 
 
 def test_a_named_path_that_is_missing_is_an_error_not_a_fallback(isolated_data_env, tmp_path, monkeypatch):

@@ -1,4 +1,4 @@
-"""Fetching the data set (explainer_core.download), against a local HTTP server only."""
+"""Fetching the data set (explainer_core.data.download), against a local HTTP server only."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from explainer_core import download
-from explainer_core.data import OFFICIAL_ARCHIVE, PAPER_WNIDS, TinyImageNet, locate_dataset
-from explainer_core.download import OFFICIAL_URL, fetch_dataset, main
+from explainer_core.data import download
+from explainer_core.data.download import OFFICIAL_URL, fetch_dataset, main
+from explainer_core.data.tiny_imagenet import OFFICIAL_ARCHIVE, PAPER_WNIDS, TinyImageNet, locate_dataset
 from explainer_core.errors import DatasetError, DownloadError
 
 STALL_SECONDS = 3.0
@@ -253,7 +253,7 @@ def test_python_dash_m_exits_2_without_a_traceback(server, tmp_path):
         [
             sys.executable,
             "-m",
-            "explainer_core.download",
+            "explainer_core.data.download",
             "--url",
             f"{server.url}/truncated/tiny.zip",
             "--dest",

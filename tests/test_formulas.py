@@ -15,9 +15,8 @@ import math
 import numpy as np
 import pytest
 
-from explainer_core import ops
-from explainer_core.errors import TraceError
-from explainer_core.formulas import (
+from explainer_core.arithmetic import ops
+from explainer_core.arithmetic.formulas import (
     explain_conv,
     explain_dense,
     explain_flatten,
@@ -25,10 +24,11 @@ from explainer_core.formulas import (
     explain_relu,
     explain_softmax,
 )
-from explainer_core.model import build_tiny_vgg
-from explainer_core.network import Network
-from explainer_core.preprocess import prepare_image
-from explainer_core.trace import trace
+from explainer_core.arithmetic.network import Network
+from explainer_core.arithmetic.trace import trace
+from explainer_core.data.preprocess import prepare_image
+from explainer_core.errors import TraceError
+from explainer_core.models.loading import build_tiny_vgg
 from tests.conftest import seed_weights, strided_cnn
 
 EPS32 = float(np.finfo(np.float32).eps)

@@ -8,9 +8,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from explainer_core import ops
-from explainer_core.errors import HyperparameterError
-from explainer_core.hyperparams import (
+from explainer_core.arithmetic import ops
+from explainer_core.arithmetic.hyperparams import (
     HyperparameterCheck,
     WindowPosition,
     check_hyperparameters,
@@ -18,6 +17,7 @@ from explainer_core.hyperparams import (
     padding_amounts,
     window_positions,
 )
+from explainer_core.errors import HyperparameterError
 
 GRID = list(itertools.product(range(1, 9), range(0, 4), range(1, 7), range(1, 5)))  # input, padding, kernel, stride
 

@@ -9,9 +9,9 @@ import keras
 import numpy as np
 import pytest
 
-from explainer_core.data import PAPER_CLASS_NAMES
+from explainer_core.data.tiny_imagenet import PAPER_CLASS_NAMES
 from explainer_core.errors import ModelLoadError
-from explainer_core.model import SHIPPED_MODEL, build_tiny_vgg, card_path, load_model, save_model_atomically
+from explainer_core.models.loading import SHIPPED_MODEL, build_tiny_vgg, card_path, load_model, save_model_atomically
 from tests.tfjs_writer import write_tfjs
 
 
@@ -439,8 +439,8 @@ def test_a_folder_without_model_json_says_so(tmp_path):
 
 def test_shipped_model_meets_the_bar_on_the_validation_images(real_tiny_imagenet_zip):
     """Measured here, not read from the card: top-1 on the 250 shared validation images."""
-    from explainer_core.data import TinyImageNet
-    from explainer_core.train import evaluate
+    from explainer_core.data.tiny_imagenet import TinyImageNet
+    from explainer_core.models.train import evaluate
 
     loaded = load_model()
     val = TinyImageNet(real_tiny_imagenet_zip).load("val")

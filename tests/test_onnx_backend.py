@@ -47,8 +47,8 @@ import pytest
 onnx = pytest.importorskip("onnx")
 from onnx import helper, numpy_helper  # noqa: E402
 
-from explainer_core import ops  # noqa: E402
-from explainer_core.hyperparams import padding_amounts  # noqa: E402
+from explainer_core.arithmetic import ops  # noqa: E402
+from explainer_core.arithmetic.hyperparams import padding_amounts  # noqa: E402
 
 OPS = ("Conv", "MaxPool", "Relu", "Softmax")
 DATA = os.path.join(os.path.dirname(onnx.__file__), "backend", "test", "data")

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from explainer_core import ops
-from explainer_core.hyperparams import padding_amounts
+from explainer_core.arithmetic import ops
+from explainer_core.arithmetic.hyperparams import padding_amounts
 
 RNG = np.random.default_rng(20240521)
 

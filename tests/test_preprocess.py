@@ -1,4 +1,4 @@
-"""Any picture a learner has becomes the model's input (explainer_core.preprocess)."""
+"""Any picture a learner has becomes the model's input (explainer_core.data.preprocess)."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 from PIL import Image, ImageFile
 
-from explainer_core import preprocess
+from explainer_core.data import preprocess
+from explainer_core.data.preprocess import fit_rgb, load_pil, prepare_image, resize_plan
 from explainer_core.errors import ImageError
-from explainer_core.preprocess import fit_rgb, load_pil, prepare_image, resize_plan
 
 RED, GREEN, BLUE, WHITE = (255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 255)
 
@@ -423,7 +423,7 @@ def test_a_picture_up_to_the_aspect_limit_is_fitted(bounded_resize, width, heigh
 LIMITED_MEMORY = """
 import resource, sys
 from explainer_core.errors import ImageError
-from explainer_core.preprocess import prepare_image
+from explainer_core.data.preprocess import prepare_image
 resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))  # 1 GiB for the whole process
 for path in sys.argv[1:]:
     try:

@@ -7,7 +7,7 @@ import urllib.request
 
 import pytest
 
-from explainer_core.serve import main, serve_folder
+from explainer_core.page.serve import main, serve_folder
 
 
 def test_serves_the_folder_on_loopback(tmp_path):

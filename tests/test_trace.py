@@ -13,13 +13,13 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from explainer_core import ops
+from explainer_core.arithmetic import ops
+from explainer_core.arithmetic.network import Network
+from explainer_core.arithmetic.scales import color_ranges, scale_groups
+from explainer_core.arithmetic.trace import Trace, trace
+from explainer_core.data.preprocess import prepare_image
 from explainer_core.errors import ModelLoadError, TraceError
-from explainer_core.model import LoadedModel, build_tiny_vgg
-from explainer_core.network import Network
-from explainer_core.preprocess import prepare_image
-from explainer_core.scales import color_ranges, scale_groups
-from explainer_core.trace import Trace, trace
+from explainer_core.models.loading import LoadedModel, build_tiny_vgg
 from tests.conftest import seed_weights, strided_cnn
 
 ATOL = 1e-5

@@ -11,10 +11,10 @@ import signal
 import keras
 import pytest
 
-from explainer_core import train as train_module
-from explainer_core.data import PAPER_CLASS_NAMES, PAPER_WNIDS
-from explainer_core.model import SHIPPED_MODEL, card_path, load_model
-from explainer_core.train import main
+from explainer_core.data.tiny_imagenet import PAPER_CLASS_NAMES, PAPER_WNIDS
+from explainer_core.models import train as train_module
+from explainer_core.models.loading import SHIPPED_MODEL, card_path, load_model
+from explainer_core.models.train import main
 
 
 def test_one_epoch_writes_a_loadable_model_and_a_full_card(tiny_imagenet_zip, tmp_path, capsys):

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 from bokeh.models import Div, FileInput, Plot, RadioButtonGroup, Select, Slider
 
-from explainer_core.embed import show
-from explainer_core.examples import default_example, default_trace
-from explainer_core.trace import trace
+from explainer_core.arithmetic.trace import trace
+from explainer_core.page.embed import show
+from explainer_core.page.examples import default_example, default_trace
 from explainer_core.views import access
 from explainer_core.views.conv_view import conv_elastic_view
 from explainer_core.views.flatten_view import flatten_view

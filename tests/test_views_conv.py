@@ -15,9 +15,9 @@ import pytest
 from bokeh.embed import components
 from bokeh.models import ColumnDataSource, Div, Select, Slider, Toggle
 
+from explainer_core.arithmetic.network import Network
+from explainer_core.arithmetic.trace import trace
 from explainer_core.errors import TraceError
-from explainer_core.network import Network
-from explainer_core.trace import trace
 from explainer_core.views.conv_view import (
     ELASTIC_BUDGET,
     conv_elastic_data,

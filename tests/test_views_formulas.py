@@ -10,10 +10,10 @@ import pytest
 from bokeh.embed import components
 from bokeh.models import ColumnDataSource, Div, Slider
 
+from explainer_core.arithmetic.formulas import explain_conv, explain_maxpool, explain_relu
+from explainer_core.arithmetic.network import Network
+from explainer_core.arithmetic.trace import trace
 from explainer_core.errors import TraceError
-from explainer_core.formulas import explain_conv, explain_maxpool, explain_relu
-from explainer_core.network import Network
-from explainer_core.trace import trace
 from explainer_core.views.conv_view import fmt
 from explainer_core.views.formula_views import (
     conv_formula_data,

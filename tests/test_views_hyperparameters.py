@@ -1,4 +1,4 @@
-"""The hyperparameter widget draws what explainer_core.hyperparams computes, for every slider setting.
+"""The hyperparameter widget draws what explainer_core.arithmetic.hyperparams computes, for every slider setting.
 
 The browser half (the JavaScript port gives the same answers) is in
 tests/test_browser_hyperparameters.py.
@@ -12,8 +12,8 @@ import pytest
 from bokeh.embed import components
 from bokeh.models import CustomJS, Div, Slider
 
+from explainer_core.arithmetic.hyperparams import check_hyperparameters, window_positions
 from explainer_core.errors import HyperparameterError
-from explainer_core.hyperparams import check_hyperparameters, window_positions
 from explainer_core.views.hyperparameter_widget import RANGES, hyperparameter_data, hyperparameter_widget
 from explainer_core.views.jscode import js_source
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from explainer_core.examples import default_example, shipped_network
-from explainer_core.preprocess import fit_rgb
-from explainer_core.trace import trace
+from explainer_core.arithmetic.trace import trace
+from explainer_core.data.preprocess import fit_rgb
+from explainer_core.page.examples import default_example, shipped_network
 from explainer_core.views.input_view import input_data, input_view
 
 
@@ -27,7 +27,7 @@ def test_channels_are_the_traced_input_and_the_fitted_photo():
 
 
 def test_view_builds_for_a_one_channel_network(cnn_model):
-    from explainer_core.network import Network
+    from explainer_core.arithmetic.network import Network
 
     network = Network.from_keras(cnn_model)
     image = np.random.default_rng(0).random(network.input_shape, dtype=np.float32)

@@ -183,7 +183,7 @@ def test_a_unit_focus_draws_its_edges_to_every_class_and_its_pixel(keras_shipped
 
 def test_the_readout_adds_up_to_the_logit(keras_shipped):
     t, _ = keras_shipped
-    from explainer_core.formulas import explain_dense
+    from explainer_core.arithmetic.formulas import explain_dense
 
     k = t.predicted_class
     html = _readout_html(t, flatten_data(t))

@@ -6,10 +6,10 @@ import keras
 import numpy as np
 import pytest
 
-from explainer_core.examples import default_example
-from explainer_core.network import Network
-from explainer_core.scales import MODES, color_ranges
-from explainer_core.trace import trace
+from explainer_core.arithmetic.network import Network
+from explainer_core.arithmetic.scales import MODES, color_ranges
+from explainer_core.arithmetic.trace import trace
+from explainer_core.page.examples import default_example
 from explainer_core.views.overview import overview, overview_data, overview_layers
 
 

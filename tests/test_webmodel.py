@@ -10,9 +10,9 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from explainer_core import webmodel
-from explainer_core.network import Network
-from explainer_core.preprocess import BACKGROUND, MAX_PIXELS
+from explainer_core.arithmetic.network import Network
+from explainer_core.data.preprocess import BACKGROUND, MAX_PIXELS
+from explainer_core.page import webmodel
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,6 @@
 """Write a Keras model in the TensorFlow.js layers format, as the tfjs converter lays it out.
 
-Used by the tests only, so that the NumPy reader in ``explainer_core.tfjs`` is
+Used by the tests only, so that the NumPy reader in ``explainer_core.models.tfjs`` is
 checked against files shaped like real converter output: a Keras-2 style
 topology with ``batch_input_shape``, weights named ``<layer>/<variable>``, and
 a group's bytes cut into shards of ``shard_bytes``.

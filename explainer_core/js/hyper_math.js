@@ -1,4 +1,4 @@
-// Hyperparameter arithmetic, ported line by line from explainer_core/hyperparams.py
+// Hyperparameter arithmetic, ported line by line from explainer_core/arithmetic/hyperparams.py
 // (check_hyperparameters, conv_output_size, window_positions): the validity rule, the
 // output size and the student's one-sentence reasons must be exactly the same, and
 // tests/test_browser_hyperparameters.py compares the two over a grid of small values.

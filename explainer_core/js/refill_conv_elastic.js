@@ -3,7 +3,7 @@
 // the input channels, and the intermediate results plus the output map of the neuron the
 // reader has chosen (of every neuron, when the page holds the neuron menu's bank). Kernel,
 // bias, edges and labels belong to the network, not the picture, and stay. The colour
-// ranges follow the new numbers (map_mapper, explainer_core.scales.color_ranges, "unit").
+// ranges follow the new numbers (map_mapper, explainer_core.arithmetic.scales.color_ranges, "unit").
 // The window stays where the reader left it; the readout is rewritten by running the
 // slider's own callback (conv_elastic_position.js), whose promise page.js waits for.
 // args: inputs, maps (sources), bank_maps (null without the neuron menu), select (menu or

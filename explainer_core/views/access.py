@@ -9,7 +9,7 @@ says what it shows for the current picture, and every control has a name:
   own data sources and rewrites the figures' ``aria-label``; it runs when the page
   is drawn, after every new picture (``js/page.js``) and after the reader's choices
   that change what a figure shows (another neuron, another class);
-* :func:`prepare`, run by :func:`explainer_core.embed.show`, gives every figure that
+* :func:`prepare`, run by :func:`explainer_core.page.embed.show`, gives every figure that
   has no description of its own one from its title, and adds ``js/access_ready.js``
   to the document: Bokeh draws widgets in their own shadow DOM, where only a script
   can name a slider's handle or say which button of a group is pressed;
@@ -36,8 +36,8 @@ from bokeh.models import (
     Select,
 )
 
-from ..network import Network
-from ..trace import Trace
+from ..arithmetic.network import Network
+from ..arithmetic.trace import Trace
 from .jscode import custom_js
 
 __all__ = [
@@ -76,7 +76,7 @@ def picture_name(trace: Trace) -> str:
     After the reader changes the picture, the browser uses the name page.js gives it instead
     ("the photo of lifeboat", or the uploaded file's name).
     """
-    from ..examples import default_example, default_trace
+    from ..page.examples import default_example, default_trace
 
     if default_trace.cache_info().currsize and trace is default_trace():
         label = default_example(trace.network.input_shape[:2]).label

@@ -7,7 +7,7 @@ the bias add up to the neuron's output map. A kernel slides over all input
 channels at once while the output fills in, pixel by pixel.
 
 :func:`conv_elastic_data` computes what the view's data sources hold, from a
-:class:`~explainer_core.trace.Trace` only; :func:`conv_elastic_view` draws it.
+:class:`~explainer_core.arithmetic.trace.Trace` only; :func:`conv_elastic_view` draws it.
 The sliding-window player (:func:`play_controls`) and the colour mapper of a
 heatmap (:func:`map_mapper`) are shared with the formula views and the
 hyperparameter widget.
@@ -40,12 +40,12 @@ from bokeh.models import (
 )
 from bokeh.transform import transform
 
-from .. import formulas
+from ..arithmetic import formulas
+from ..arithmetic.formulas import check_trace
+from ..arithmetic.network import LayerSpec
+from ..arithmetic.scales import color_ranges
+from ..arithmetic.trace import Trace
 from ..errors import TraceError
-from ..formulas import check_trace
-from ..network import LayerSpec
-from ..scales import color_ranges
-from ..trace import Trace
 from .access import as_image, describe_callback, picture_name, signed_hover
 from .jscode import custom_js
 from .palettes import ACTIVATION, INPUT_CHANNELS, WEIGHT, bare_figure, symmetric
@@ -144,7 +144,7 @@ def map_mapper(trace: Trace, name: str, channel: int, *, of_input: bool = False)
 
     The input image's red, green and blue channels keep their own colours (0 to 1);
     everything else is an activation map on the red-white-blue scale, with the
-    range :func:`explainer_core.scales.color_ranges` gives its layer (CNN Explainer's
+    range :func:`explainer_core.arithmetic.scales.color_ranges` gives its layer (CNN Explainer's
     "unit" scale, so that the views and the overview agree).
     """
     if of_input and is_image_input(trace, name):

@@ -25,7 +25,7 @@ that its sign does not rest on colour alone. Before any hovering the view shows 
 predicted class's edges.
 
 :func:`flatten_data` computes what every data source holds, from a
-:class:`~explainer_core.trace.Trace` only; :func:`flatten_view` draws it. The
+:class:`~explainer_core.arithmetic.trace.Trace` only; :func:`flatten_view` draws it. The
 browser redraws the edges with ``js/flatten_focus.js`` and follows a new
 picture with ``js/refill_flatten.js``.
 
@@ -43,11 +43,11 @@ from bokeh.layouts import column
 from bokeh.models import CDSView, ColumnDataSource, CustomJSTransform, Div, IndexFilter, LinearColorMapper, Range1d
 from bokeh.transform import transform
 
+from ..arithmetic.formulas import check_trace
+from ..arithmetic.network import LayerSpec
+from ..arithmetic.scales import color_ranges
+from ..arithmetic.trace import Trace
 from ..errors import TraceError
-from ..formulas import check_trace
-from ..network import LayerSpec
-from ..scales import color_ranges
-from ..trace import Trace
 from .access import as_image, describe_callback, picture_name
 from .conv_view import VIEW_WIDTH, fmt, panel_css, weight_limit
 from .jscode import custom_js

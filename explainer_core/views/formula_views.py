@@ -15,7 +15,7 @@ A 64×64 matrix has no room for its numbers, so a "zoom" row below the heatmaps
 repeats the window (and the kernel) with every number written out.
 
 The ``*_formula_data`` functions compute what the views' data sources hold, from a
-:class:`~explainer_core.trace.Trace` only; the views draw them. Every shown number is
+:class:`~explainer_core.arithmetic.trace.Trace` only; the views draw them. Every shown number is
 the trace's (inputs, intermediate results, outputs) or the network's (weights, bias).
 A picture the reader chooses in the page refills the sources (``js/refill_formula.js``).
 
@@ -34,10 +34,10 @@ from bokeh.models import CDSView, ColumnDataSource, Div, IndexFilter, LinearColo
 from bokeh.plotting import figure
 from bokeh.transform import transform
 
+from ..arithmetic.formulas import check_trace
+from ..arithmetic.network import LayerSpec
+from ..arithmetic.trace import Trace
 from ..errors import TraceError
-from ..formulas import check_trace
-from ..network import LayerSpec
-from ..trace import Trace
 from .access import as_image, describe_callback, picture_name
 from .conv_view import (
     VIEW_WIDTH,

@@ -4,7 +4,7 @@ CNN Explainer's article has a stand-alone widget (Sect. 6.6, Fig. 7) where the
 learner changes the four hyperparameters and watches the kernel slide over the
 padded input and the output grid change size. This one does the same in the
 browser: the sliders' callback recomputes everything with a JavaScript port of
-:mod:`explainer_core.hyperparams` (``js/hyper_math.js``), so the validity rule,
+:mod:`explainer_core.arithmetic.hyperparams` (``js/hyper_math.js``), so the validity rule,
 the output size and the one-sentence reasons for invalid combinations are the
 Python module's, word for word. An invalid combination is explained in words and
 the grids stay on screen.
@@ -21,8 +21,8 @@ from __future__ import annotations
 from bokeh.layouts import column, row
 from bokeh.models import ColumnDataSource, CustomJS, Div, Range1d, Slider
 
+from ..arithmetic.hyperparams import check_hyperparameters, window_positions
 from ..errors import HyperparameterError
-from ..hyperparams import check_hyperparameters, window_positions
 from .access import as_image, describe_callback
 from .conv_view import VIEW_WIDTH, panel_css, play_controls
 from .jscode import custom_js, js_source

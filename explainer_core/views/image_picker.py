@@ -1,10 +1,10 @@
 """Change the picture: a gallery of preloaded photos and an upload button (CNN Explainer, Sect. 6.6).
 
 Everything happens in the reader's browser: the chosen file is resized and
-centre-cropped exactly as :mod:`explainer_core.preprocess` does, traced by the
-JavaScript twin of :mod:`explainer_core.trace`, and every view on the page
-refills its data sources (``explainer_core/js/page.js``). In a live kernel use
-:func:`explainer_core.examples.example_from` and redraw the views instead.
+centre-cropped exactly as :mod:`explainer_core.data.preprocess` does, traced by the
+JavaScript twin of :mod:`explainer_core.arithmetic.trace`, and every view on the page
+refills its data sources (``explainer_core/page/page.js``). In a live kernel use
+:func:`explainer_core.page.examples.example_from` and redraw the views instead.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from bokeh.layouts import column, row
 from bokeh.models import ColumnDataSource, Div, FileInput, HoverTool, TapTool
 from PIL import Image
 
+from ..arithmetic.trace import Trace
+from ..data.preprocess import fit_rgb
 from ..errors import DatasetError
-from ..preprocess import fit_rgb
-from ..trace import Trace
 from .access import as_image, gallery_menu, live_status
 from .input_view import _rgba, picture_pair
 from .jscode import custom_js
@@ -54,7 +54,7 @@ def gallery_images(per_class: int = 2, thumb: int = 48) -> tuple[GalleryImage, .
     The data set's files are used as they are (JPEG bytes), so the browser decodes
     and fits exactly what a learner would upload.
     """
-    from ..data import TinyImageNet
+    from ..data.tiny_imagenet import TinyImageNet
 
     try:
         data = TinyImageNet()

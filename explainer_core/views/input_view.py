@@ -14,7 +14,7 @@ from bokeh.layouts import column, row
 from bokeh.models import ColumnDataSource, CustomJSHover, Div, HoverTool, LinearColorMapper
 from PIL import Image
 
-from ..trace import Trace
+from ..arithmetic.trace import Trace
 from .palettes import INPUT_CHANNELS, bare_figure
 from .refill import refill_callback
 

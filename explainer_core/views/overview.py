@@ -9,7 +9,7 @@ and a colour legend, and the colour-range control chooses which layers share a
 scale (one per layer, unit, module, or the whole network).
 
 :func:`overview_data` computes every number the view's data sources hold, from
-a :class:`~explainer_core.trace.Trace` only; :func:`overview` draws it, and
+a :class:`~explainer_core.arithmetic.trace.Trace` only; :func:`overview` draws it, and
 ``js/refill_overview.js`` recomputes the same numbers when the reader changes
 the picture in the browser.
 
@@ -36,9 +36,9 @@ from bokeh.models import (
     Toggle,
 )
 
-from ..network import SPATIAL_KINDS
-from ..scales import MODES, color_ranges
-from ..trace import Trace
+from ..arithmetic.network import SPATIAL_KINDS
+from ..arithmetic.scales import MODES, color_ranges
+from ..arithmetic.trace import Trace
 from .access import as_image, describe_callback, network_title, picture_name, signed_hover, signed_ticks
 from .jscode import custom_js
 from .palettes import ACTIVATION, INPUT_CHANNELS, LOGIT, bare_figure

@@ -3,10 +3,10 @@
 A view that shows numbers of the trace tags its root layout with a ``CustomJS``
 named :data:`REFILL_NAME`, whose code is ``explainer_core/js/refill_<view>.js``
 and whose args are the view's own data sources and glyph models. When the
-picture changes, ``explainer_core/js/page.js`` runs every such callback with
+picture changes, ``explainer_core/page/page.js`` runs every such callback with
 ``cb_data = {trace, picture, network, label}``, where ``trace`` comes from
-``explainer_core/js/trace.js`` and has the same layout as the Python
-:class:`~explainer_core.trace.Trace`. Each refill writes the same numbers into
+``explainer_core/arithmetic/trace.js`` and has the same layout as the Python
+:class:`~explainer_core.arithmetic.trace.Trace`. Each refill writes the same numbers into
 the same sources as the view's Python ``*_data`` function does.
 """
 

@@ -15,7 +15,7 @@ equation, and hovering a number highlights its circle. This view has two parts:
 The equation's terms are Bokeh text glyphs in a figure of their own, so pointing
 at either part highlights the other (``hl`` columns of both sources), in a
 static page. The numbers are the trace's (logits and probabilities, as
-:func:`explainer_core.formulas.explain_softmax` gives them); ``e^z`` and the sum
+:func:`explainer_core.arithmetic.formulas.explain_softmax` gives them); ``e^z`` and the sum
 are written in double precision and to four significant digits, which is
 enough to check the division by eye.
 
@@ -37,9 +37,9 @@ from bokeh.models import CDSView, ColumnDataSource, Div, IndexFilter, LinearColo
 from bokeh.plotting import figure
 from bokeh.transform import transform
 
+from ..arithmetic.formulas import check_trace, explain_softmax
+from ..arithmetic.trace import Trace
 from ..errors import TraceError
-from ..formulas import check_trace, explain_softmax
-from ..trace import Trace
 from .access import as_image, describe_callback, picture_name
 from .conv_view import VIEW_WIDTH, check_index, fmt, panel_css
 from .flatten_view import target_range

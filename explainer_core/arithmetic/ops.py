@@ -8,11 +8,11 @@ every window the kernel visits (a strided view, no copy) and multiplies them
 with the kernel in one matrix product, the textbook "im2col" trick.
 
 Padding is explicit, ``((top, bottom), (left, right))``; use
-:func:`explainer_core.hyperparams.padding_amounts` for Keras's ``"same"``,
+:func:`explainer_core.arithmetic.hyperparams.padding_amounts` for Keras's ``"same"``,
 which may put one more row after than before.
 
-The forward trace (:mod:`explainer_core.trace`) is these functions chained, and
-the formula explanations (:mod:`explainer_core.formulas`) redo single steps with
+The forward trace (:mod:`explainer_core.arithmetic.trace`) is these functions chained, and
+the formula explanations (:mod:`explainer_core.arithmetic.formulas`) redo single steps with
 the same functions, so the numbers agree (CNN Explainer, Sect. 6.2-6.3).
 """
 

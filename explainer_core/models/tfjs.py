@@ -18,7 +18,7 @@ from pathlib import Path, PurePosixPath
 import keras
 import numpy as np
 
-from .errors import ModelLoadError
+from ..errors import ModelLoadError
 
 #: The stored dtype of a quantized weight (``quantization.dtype``); unquantized weights are float32.
 _QUANTIZED = {"uint8": np.uint8, "uint16": np.uint16, "float16": np.float16}

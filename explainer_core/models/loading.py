@@ -19,9 +19,9 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 import keras  # noqa: E402
 
-from .errors import ModelLoadError  # noqa: E402
+from ..errors import ModelLoadError  # noqa: E402
 
-MODEL_DIR = Path(__file__).resolve().parent.parent / "model"
+MODEL_DIR = Path(__file__).resolve().parents[2] / "model"
 SHIPPED_MODEL = MODEL_DIR / "tiny_vgg.keras"
 
 
@@ -130,7 +130,7 @@ def load_model(path: str | os.PathLike | None = None, class_names: tuple[str, ..
 
 def _class_names(keras_model, given, card: dict, card_file: Path, metadata: dict) -> tuple[str, ...]:
     """The first of: the argument, the card, the TF.js metadata, else "class 0", "class 1", ..."""
-    from .network import check_class_names
+    from ..arithmetic.network import check_class_names
 
     num_classes = int(keras_model.output_shape[-1])
     for names, origin in (
@@ -184,6 +184,6 @@ def check_supported(keras_model: keras.Model) -> None:
 
     What is explainable is decided in one place, :meth:`Network.from_keras`.
     """
-    from .network import Network
+    from ..arithmetic.network import Network
 
     Network.from_keras(keras_model)

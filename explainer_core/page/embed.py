@@ -4,7 +4,7 @@ A chapter builds a Bokeh layout and ends a code cell with ``show(layout)``. The
 cell's output is the ``<div>`` and ``<script>`` from :func:`bokeh.embed.components`,
 wrapped in a marker ``<div class="explainer-bokeh">`` that names the BokehJS bundles
 the item needs. BokehJS itself is never in the output: it is loaded once per page by
-:mod:`explainer_core.sphinx_ext`, from the book's own ``_static`` folder, on the
+:mod:`explainer_core.page.sphinx_ext`, from the book's own ``_static`` folder, on the
 pages that carry a marker. (``bokeh.io.show`` and ``output_notebook`` would instead
 inline the whole library in every cell or fetch it from a CDN.)
 
@@ -149,7 +149,7 @@ def show(obj: Model) -> BokehItem:
     online = _needs_network(obj)
     if online:
         raise ValueError(f"the book must work offline, but {', '.join(online)} load from other hosts")
-    from .views import access
+    from ..views import access
 
     # Every figure gets a text alternative and the document a script that names what
     # Bokeh draws in its shadow DOM (explainer_core/views/access.py).
@@ -166,7 +166,7 @@ def show(obj: Model) -> BokehItem:
         # Take the layout out of its Document again so that its parts can still go
         # into another layout that a later cell shows.
         document.remove_root(obj)
-    from .views.refill import REFILL_NAME
+    from ..views.refill import REFILL_NAME
 
     traces = any(getattr(model, "name", None) == REFILL_NAME for model in obj.references())
     return BokehItem(script=script, div=div, bundles=bundles, kind=type(obj).__name__, traces=traces)

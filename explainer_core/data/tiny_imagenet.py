@@ -2,7 +2,7 @@
 
 Where the data lives is decided in one place, :func:`locate_dataset`: an
 explicit path, else ``$CNN_EXPLAINER_DATA``, else the user cache folder (where
-:func:`explainer_core.download.fetch_dataset` can put the official archive).
+:func:`explainer_core.data.download.fetch_dataset` can put the official archive).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path, PurePosixPath
 
 import numpy as np
 
-from .errors import DatasetError, ImageError
+from ..errors import DatasetError, ImageError
 from .preprocess import fit_rgb
 
 #: The ten classes CNN Explainer's Tiny VGG predicts, in its output order
@@ -68,7 +68,7 @@ def locate_dataset(path: str | os.PathLike | None = None) -> Path:
             raise DatasetError(
                 f"The Tiny ImageNet data named by {origin} does not exist: {candidate.absolute()}. "
                 "Point it at a folder or zip in the official layout (such as tiny-imagenet-200.zip), "
-                "or run `python -m explainer_core.download` to fetch the official archive."
+                "or run `python -m explainer_core.data.download` to fetch the official archive."
             )
         return candidate
     for candidate in (cache_dir() / OFFICIAL_ARCHIVE, cache_dir() / "tiny-imagenet-200"):
@@ -77,7 +77,7 @@ def locate_dataset(path: str | os.PathLike | None = None) -> Path:
     raise DatasetError(
         "No Tiny ImageNet data was found. Set the environment variable "
         f"{ENV_VAR} to a folder or zip in the official layout, or run "
-        "`python -m explainer_core.download` to fetch the official archive "
+        "`python -m explainer_core.data.download` to fetch the official archive "
         f"into {cache_dir()}."
     )
 

@@ -13,8 +13,8 @@ from functools import cache
 
 import numpy as np
 
-from .errors import DatasetError
-from .preprocess import fit_rgb, load_pil
+from ..data.preprocess import fit_rgb, load_pil
+from ..errors import DatasetError
 
 #: The class of the validation image the book shows when the data set is there.
 DATASET_EXAMPLE = ("first validation image of class", "espresso")
@@ -31,7 +31,7 @@ class Example:
 
 
 def _from_dataset(size: tuple[int, int]) -> Example | None:
-    from .data import TinyImageNet
+    from ..data.tiny_imagenet import TinyImageNet
 
     try:
         data = TinyImageNet()
@@ -74,9 +74,9 @@ def default_example(size: tuple[int, int] = (64, 64)) -> Example:
 
 @cache
 def shipped_network():
-    """The shipped Tiny VGG as a :class:`~explainer_core.network.Network` (loaded once per process)."""
-    from .model import load_model
-    from .network import Network
+    """The shipped Tiny VGG as a :class:`~explainer_core.arithmetic.network.Network` (loaded once per process)."""
+    from ..arithmetic.network import Network
+    from ..models.loading import load_model
 
     return Network.from_loaded(load_model())
 
@@ -84,7 +84,7 @@ def shipped_network():
 @cache
 def default_trace():
     """The one forward pass of the default picture through the shipped model that every view reads."""
-    from .trace import trace
+    from ..arithmetic.trace import trace
 
     network = shipped_network()
     return trace(network, default_example(network.input_shape[:2]).image)
@@ -97,7 +97,7 @@ def example_from(source, size: tuple[int, int] | None = None) -> Example:
     preprocessing, and :class:`~explainer_core.errors.ImageError` with a plain
     message for anything that is not a usable picture.
     """
-    from .preprocess import to_rgb
+    from ..data.preprocess import to_rgb
 
     size = size or shipped_network().input_shape[:2]
     picture = to_rgb(load_pil(source))

@@ -4,7 +4,7 @@ CNN Explainer shows every layer's activation maps (the overview, Sect. 6.1),
 the intermediate results of a convolutional neuron (the elastic view, Sect.
 6.2), the flatten layer and the logits before the softmax (Fig. 5). A
 :class:`Trace` holds all of them, computed once with the reference operations of
-:mod:`explainer_core.ops`; the views only read it.
+:mod:`explainer_core.arithmetic.ops`; the views only read it.
 
 Example, for Tiny VGG::
 
@@ -22,8 +22,8 @@ from types import MappingProxyType
 
 import numpy as np
 
+from ..errors import TraceError
 from . import ops
-from .errors import TraceError
 from .network import Network
 
 __all__ = ["Trace", "as_network", "trace"]
@@ -51,7 +51,7 @@ def _readonly(array: np.ndarray) -> np.ndarray:
 class Trace:
     """Everything one image does inside one network.
 
-    ``outputs`` maps each step name (see :class:`explainer_core.network.Network`) to
+    ``outputs`` maps each step name (see :class:`explainer_core.arithmetic.network.Network`) to
     its output, shaped as Keras shapes it without the batch axis; for every Keras
     layer name the value equals what that Keras layer returns. ``intermediates``
     maps each convolution step to its intermediate results, shape (out_channels,
@@ -104,7 +104,7 @@ def _check_image(image, shape: tuple[int, int, int]) -> np.ndarray:
     if not (np.issubdtype(image.dtype, np.floating)):
         raise TraceError(
             f"The image holds {image.dtype} values, but the model reads floating-point pixels "
-            "(values in [0, 1] for the book's models); use explainer_core.preprocess.prepare_image."
+            "(values in [0, 1] for the book's models); use explainer_core.data.preprocess.prepare_image."
         )
     if image.ndim == 4 and image.shape[0] == 1:
         image = image[0]

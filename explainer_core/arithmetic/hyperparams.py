@@ -23,7 +23,7 @@ import operator
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from .errors import HyperparameterError
+from ..errors import HyperparameterError
 
 __all__ = [
     "HyperparameterCheck",

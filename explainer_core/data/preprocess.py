@@ -30,7 +30,7 @@ from typing import NamedTuple
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from .errors import ImageError
+from ..errors import ImageError
 
 #: Largest image accepted, in pixels (width x height): room for a 48-megapixel
 #: phone photo, while a crafted file claiming billions of pixels (a few bytes

@@ -1,4 +1,4 @@
-/* The forward trace in the browser: the JavaScript twin of explainer_core/trace.py.
+/* The forward trace in the browser: the JavaScript twin of explainer_core/arithmetic/trace.py.
  *
  * A plain script (no modules, no build step) that defines one global,
  * window.ExplainerTrace. Load it once per page; loading it again is harmless.
@@ -18,7 +18,7 @@
  * and rounded once, except where the Python trace's own order of float32
  * additions is part of the contract (channel sums of a convolution, the softmax).
  *
- * The payload format ("explainer-network/1") is described in explainer_core/webmodel.py.
+ * The payload format ("explainer-network/1") is described in explainer_core/page/webmodel.py.
  */
 (function (root) {
   "use strict";
@@ -206,7 +206,7 @@
     return network;
   }
 
-  // -- the operations (each mirrors explainer_core/ops.py) -------------------
+  // -- the operations (each mirrors explainer_core/arithmetic/ops.py) -------------------
 
   function scratch(network, key, Type, size) {
     const held = network.scratch[key];

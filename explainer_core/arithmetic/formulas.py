@@ -6,7 +6,7 @@ sum, the bias and the result; likewise for ReLU, max pooling and the softmax,
 and the flatten elastic view links each flatten unit to its source pixel
 (Fig. 5). Each function here returns those numbers for a view to render. The
 numbers are the trace's own, redone with the functions of
-:mod:`explainer_core.ops`, so the final value always equals the trace's:
+:mod:`explainer_core.arithmetic.ops`, so the final value always equals the trace's:
 
 * ReLU, max pooling, flatten and softmax values are reproduced bit for bit;
 * a convolution's channel sum and bias are added in the trace's order, so the
@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..errors import TraceError
 from . import ops
-from .errors import TraceError
 from .network import LayerSpec
 from .trace import Trace
 
@@ -151,7 +151,7 @@ class SoftmaxExplanation:
 def check_trace(trace) -> None:
     """A :class:`TraceError` unless ``trace`` is a Trace (shared with the views)."""
     if not isinstance(trace, Trace):
-        raise TraceError(f"Expected a Trace (from explainer_core.trace.trace), got {type(trace).__name__}.")
+        raise TraceError(f"Expected a Trace (from explainer_core.arithmetic.trace.trace), got {type(trace).__name__}.")
 
 
 def _last(trace: Trace, kind: str) -> LayerSpec:

@@ -2,9 +2,9 @@
 
 CNN Explainer runs the model in the reader's browser, so that an uploaded
 picture updates every view at once (Sect. 6.4). The arithmetic lives in two
-plain scripts, ``explainer_core/js/trace.js`` (the forward trace, the twin of
-:mod:`explainer_core.trace`) and ``explainer_core/js/preprocess.js`` (decode,
-resize and crop, the twin of :mod:`explainer_core.preprocess`). This module
+plain scripts, ``explainer_core/arithmetic/trace.js`` (the forward trace, the twin of
+:mod:`explainer_core.arithmetic.trace`) and ``explainer_core/data/preprocess.js`` (decode,
+resize and crop, the twin of :mod:`explainer_core.data.preprocess`). This module
 writes the one thing they need from Python: the network.
 
 The payload (format ``explainer-network/1``) is JSON::
@@ -25,7 +25,7 @@ layouts, (kH, kW, in, out) and (inputs, outputs), as :class:`LayerSpec` does.
 
 Example::
 
-    from explainer_core.examples import shipped_network
+    from explainer_core.page.examples import shipped_network
     html = page_script(shipped_network(), js_url="_static/explainer/")
 
 Explained in the chapter "How the book is built" (book/10_how_the_book_is_built.md).
@@ -41,8 +41,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .network import Network
-from .preprocess import BACKGROUND, MAX_PIXELS
+from ..arithmetic.network import Network
+from ..data.preprocess import BACKGROUND, MAX_PIXELS
 
 __all__ = [
     "ELEMENT_ID",
@@ -146,10 +146,17 @@ def network_js(network: Network, element_id: str = ELEMENT_ID) -> str:
     )
 
 
+#: Where each page script sits: beside its Python twin (trace, preprocess) or the page machinery.
+JS_HOMES = {"trace.js": "arithmetic", "preprocess.js": "data", "page.js": "page"}
+
+
+def _js_path(name: str):
+    return files("explainer_core").joinpath(JS_HOMES[name], name)
+
+
 def js_files() -> list[Path]:
     """Paths of the forward-pass scripts (``JS_FILES``), for copying into a site's static folder."""
-    folder = files("explainer_core").joinpath("js")
-    return [Path(str(folder.joinpath(name))) for name in JS_FILES]
+    return [Path(str(_js_path(name))) for name in JS_FILES]
 
 
 @cache
@@ -157,7 +164,7 @@ def js_source(name: str) -> str:
     """The text of one of ``JS_FILES``."""
     if name not in JS_FILES:
         raise ValueError(f"{name!r} is not one of {JS_FILES}")
-    text = files("explainer_core").joinpath("js", name).read_text(encoding="utf-8")
+    text = _js_path(name).read_text(encoding="utf-8")
     if "</script" in text.lower():  # it would end an inline <script> element early
         raise ValueError(f"{name} contains '</script' and cannot be inlined")
     return text

@@ -1,4 +1,4 @@
-/* Turn a picture the reader uploads into the model's input: the twin of explainer_core/preprocess.py.
+/* Turn a picture the reader uploads into the model's input: the twin of explainer_core/data/preprocess.py.
  *
  * A plain script that defines one global, window.ExplainerPreprocess (loading it twice is harmless):
  *

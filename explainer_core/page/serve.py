@@ -1,6 +1,6 @@
 """Serve a built book (or any folder) on 127.0.0.1, quietly, from a background thread.
 
-    python -m explainer_core.serve _build/html      # then open the printed address
+    python -m explainer_core.page.serve _build/html      # then open the printed address
 
 Opening the built pages over HTTP rather than from disk is how a reader's
 browser sees them online; the browser tests and the benchmarks use the same

@@ -16,7 +16,7 @@ network's structure, never from layer names:
 
 Only image-shaped steps (conv, relu, maxpool) are heatmaps and get a range. The
 browser twin, used when the reader changes the picture, is
-``ExplainerPage.colorRanges`` in ``explainer_core/js/page.js``.
+``ExplainerPage.colorRanges`` in ``explainer_core/page/page.js``.
 Each range is symmetric, ``(-m, m)`` with ``m`` the largest absolute value in the
 group, so that zero stays white; CNN Explainer pads ``m`` by 0.1 for its legend,
 a view may do the same. An all-zero group gets (-1, 1) so no view divides by zero.

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .errors import ModelLoadError, TraceError
+from ..errors import ModelLoadError, TraceError
 from .hyperparams import padding_amounts
 
 __all__ = ["KINDS", "LayerSpec", "Network", "check_class_names"]
@@ -109,7 +109,7 @@ class Network:
     # -- building ---------------------------------------------------------
     @classmethod
     def from_loaded(cls, loaded) -> Network:
-        """From an :class:`explainer_core.model.LoadedModel`, keeping its class names."""
+        """From an :class:`explainer_core.models.loading.LoadedModel`, keeping its class names."""
         return cls.from_keras(loaded.keras_model, class_names=loaded.class_names)
 
     @classmethod

@@ -3,12 +3,12 @@
 Enabled in ``_config.yml`` (``sphinx: config: extensions``). It does five things:
 
 1. Serves BokehJS from the book itself. Cells embed plots with
-   :func:`explainer_core.embed.show`, whose output names the BokehJS bundles it needs.
+   :func:`explainer_core.page.embed.show`, whose output names the BokehJS bundles it needs.
    On each page that has such output, the extension copies those bundles from the
    *installed* bokeh package into ``_static/bokeh/`` (so they always match the Python
    side) and loads each one once, deferred, in the page head. Pages without plots
    load no BokehJS at all.
-2. Adds the book's stylesheet (``explainer_core/assets/explainer.css``), and drops the
+2. Adds the book's stylesheet (``explainer_core/page/assets/explainer.css``), and drops the
    1.5 MB ``fontawesome.js`` that pydata-sphinx-theme loads on every page only so that
    sites can register custom icons: the book has none, and the theme's icons are drawn
    by its Font Awesome web font either way.
@@ -370,7 +370,8 @@ QUIET_TENSORFLOW = {"TF_CPP_MIN_LOG_LEVEL": "2", "TF_ENABLE_ONEDNN_OPTS": "0"}
 def setup(app: Sphinx) -> dict[str, Any]:
     if importlib.util.find_spec("latex2mathml") is None:
         raise ExtensionError(
-            "explainer_core.sphinx_ext renders math with latex2mathml, which is not installed: pip install -e '.[book]'"
+            "explainer_core.page.sphinx_ext renders math with latex2mathml, which is not installed: "
+            "pip install -e '.[book]'"
         )
     for name, value in QUIET_TENSORFLOW.items():
         os.environ.setdefault(name, value)

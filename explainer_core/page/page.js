@@ -129,7 +129,7 @@
 
   const MODES = ["layer", "unit", "module", "global"];
 
-  /** The heatmap layers grouped as explainer_core.scales.scale_groups groups them. */
+  /** The heatmap layers grouped as explainer_core.arithmetic.scales.scale_groups groups them. */
   function scaleGroups(network, mode) {
     if (!MODES.includes(mode)) throw new Error(`mode must be one of ${MODES.join(", ")}, not ${mode}.`);
     const groups = [];
@@ -151,7 +151,7 @@
     return mode === "global" ? [groups.flat()] : groups;
   }
 
-  /** The symmetric colour range of every heatmap layer: explainer_core.scales.color_ranges. */
+  /** The symmetric colour range of every heatmap layer: explainer_core.arithmetic.scales.color_ranges. */
   function colorRanges(trace, mode) {
     const ranges = {};
     for (const group of scaleGroups(trace.network, mode)) {

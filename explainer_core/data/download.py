@@ -8,7 +8,7 @@ verified file or exactly what was there before, and no temporary file stays.
 
 Command line::
 
-    python -m explainer_core.download [--dest PATH] [--sha256 HEX]
+    python -m explainer_core.data.download [--dest PATH] [--sha256 HEX]
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ from urllib.parse import urlsplit
 
 from tqdm import tqdm
 
-from .data import ENV_VAR, cache_dir
-from .errors import DownloadError, ExplainerError
+from ..errors import DownloadError, ExplainerError
+from .tiny_imagenet import ENV_VAR, cache_dir
 
 #: Where the Tiny ImageNet authors (Stanford CS231n) publish the data set.
 OFFICIAL_URL = "http://cs231n.stanford.edu/tiny-imagenet-200.zip"
@@ -53,8 +53,8 @@ def fetch_dataset(
 ) -> Path:
     """Download ``url`` to ``dest`` and return its path.
 
-    ``dest`` defaults to the archive's name in :func:`explainer_core.data.cache_dir`,
-    where :func:`explainer_core.data.locate_dataset` looks; an existing folder
+    ``dest`` defaults to the archive's name in :func:`explainer_core.data.tiny_imagenet.cache_dir`,
+    where :func:`explainer_core.data.tiny_imagenet.locate_dataset` looks; an existing folder
     means "keep the archive's name, in that folder". With ``sha256`` the
     download is refused unless it matches, and a file already there that
     matches is kept without downloading again; without it the file is fetched
@@ -197,7 +197,7 @@ def _sync_folder(folder: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Command line: download, print where the archive is, exit 2 with a message on failure."""
     parser = argparse.ArgumentParser(
-        prog="python -m explainer_core.download",
+        prog="python -m explainer_core.data.download",
         description="Download the official Tiny ImageNet archive into the cache folder.",
     )
     parser.add_argument("--url", default=OFFICIAL_URL, help="archive to fetch (default: %(default)s)")

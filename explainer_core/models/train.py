@@ -1,6 +1,6 @@
 """Train Tiny VGG on Tiny ImageNet classes and write the weights with a model card.
 
-    python -m explainer_core.train --data ../shared/data/tiny-imagenet-10.zip --out runs/tiny_vgg.keras
+    python -m explainer_core.models.train --data ../shared/data/tiny-imagenet-10.zip --out runs/tiny_vgg.keras
 
 Augmentation lives in the input pipeline, not in the model, so the saved
 network is exactly the paper's sequence of layers. Early stopping watches the
@@ -29,9 +29,9 @@ import keras  # noqa: E402  (model sets the backend first)
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from .data import TinyImageNet  # noqa: E402
-from .errors import ExplainerError, TrainingError  # noqa: E402
-from .model import SHIPPED_MODEL, build_tiny_vgg, card_path, save_model_atomically
+from ..data.tiny_imagenet import TinyImageNet  # noqa: E402
+from ..errors import ExplainerError, TrainingError  # noqa: E402
+from .loading import SHIPPED_MODEL, build_tiny_vgg, card_path, save_model_atomically
 
 #: The project's bar for the shipped model: top-1 on the validation images (the original reaches 69.6 %).
 ACCURACY_BAR = 0.74
@@ -303,7 +303,7 @@ def _interrupted(out: Path, before: tuple) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = _Parser(prog="python -m explainer_core.train", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="python -m explainer_core.models.train", description=__doc__.splitlines()[0])
     parser.add_argument("--data", help="Tiny ImageNet folder or zip (default: $CNN_EXPLAINER_DATA)")
     shipped = os.path.relpath(SHIPPED_MODEL) if SHIPPED_MODEL.is_relative_to(Path.cwd()) else SHIPPED_MODEL
     parser.add_argument(

@@ -1,0 +1,1 @@
+"""Models and their formats: Keras and TensorFlow.js loading, model cards, training."""
