@@ -15,8 +15,12 @@ A 64×64 matrix has no room for its numbers, so a "zoom" row below the heatmaps
 repeats the window (and the kernel) with every number written out.
 
 The ``*_formula_data`` functions compute what the views' data sources hold, from a
-:class:`~explainer_core.arithmetic.trace.Trace` only; the views draw them. Every shown number is
-the trace's (inputs, intermediate results, outputs) or the network's (weights, bias).
+:class:`~explainer_core.arithmetic.trace.Trace` only. The views are three small
+kinds of :class:`~explainer_core.views.formula_base.FormulaView`, which owns the
+drawing and the wiring; each kind supplies its titles, zoom panels and formula,
+with the numbers of the first window from :mod:`explainer_core.arithmetic.formulas`
+(``explain_conv``, ``explain_relu``, ``explain_maxpool``). Every shown number is the
+trace's (inputs, intermediate results, outputs) or the network's (weights, bias).
 A picture the reader chooses in the page refills the sources (``js/refill_formula.js``).
 
 Explained in "Convolutional layers", "Activation functions" and "Pooling layers"
@@ -25,33 +29,16 @@ Explained in "Convolutional layers", "Activation functions" and "Pooling layers"
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
-from bokeh import events
-from bokeh.layouts import column, row
-from bokeh.models import CDSView, ColumnDataSource, Div, IndexFilter, LinearColorMapper, Range1d, Text
-from bokeh.plotting import figure
-from bokeh.transform import transform
+from bokeh.models import LinearColorMapper
 
-from ..arithmetic.formulas import check_trace
+from ..arithmetic.formulas import check_trace, explain_conv, explain_maxpool, explain_relu
 from ..arithmetic.network import LayerSpec
 from ..arithmetic.trace import Trace
 from ..errors import TraceError
-from .access import as_image, describe_callback, picture_name
-from .conv_view import (
-    VIEW_WIDTH,
-    channel_name,
-    check_index,
-    conv_step,
-    fmt,
-    map_mapper,
-    panel_css,
-    play_controls,
-)
-from .jscode import custom_js
-from .palettes import WEIGHT, bare_figure
-from .refill import refill_callback
+from .conv_view import VIEW_WIDTH, channel_name, check_index, conv_step, fmt, is_image_input, weight_limit
+from .formula_base import NO_PADDING, FormulaView, _Zoom, num
+from .palettes import WEIGHT
 
 __all__ = [
     "conv_formula_data",
@@ -62,11 +49,6 @@ __all__ = [
     "relu_formula_data",
     "relu_formula_view",
 ]
-
-#: Grey of padding cells (zeros for a convolution, −∞ for max pooling).
-PAD_COLOR = "#d9dde3"
-#: Milliseconds per window position while playing: slow enough to read the formula.
-FORMULA_INTERVAL = 450
 
 
 # -- checking the request -------------------------------------------------------
@@ -89,7 +71,7 @@ def _spatial_step(trace: Trace, layer: str | None, kind: str, what: str) -> Laye
 
 
 # -- the data -------------------------------------------------------------------
-def _map_source(image: np.ndarray, pads=((0, 0), (0, 0))) -> dict[str, list]:
+def _map_source(image: np.ndarray) -> dict[str, list]:
     """One heatmap, drawn with its top-left corner at (0, height) in its own figure."""
     height, width = image.shape
     return dict(image=[image], x=[0.0], y=[float(height)], dw=[width], dh=[height])
@@ -128,423 +110,226 @@ def conv_formula_data(trace: Trace, layer: str | None = None, neuron: int = 0, c
     )
 
 
-def relu_formula_data(trace: Trace, layer: str | None = None, neuron: int = 0) -> dict[str, dict]:
-    """What the ReLU formula view holds: map ``neuron`` before (``input``) and after (``output``) the ReLU."""
-    spec = _spatial_step(trace, layer, "relu", "ReLU")
+def _before_after(trace: Trace, spec: LayerSpec, neuron: int) -> dict[str, dict]:
     neuron = check_index(neuron, spec.neurons, "neuron", spec.name)
     return dict(
         input=_map_source(trace.input_of(spec.name)[:, :, neuron]),
         output=_map_source(trace.outputs[spec.name][:, :, neuron]),
     )
+
+
+def relu_formula_data(trace: Trace, layer: str | None = None, neuron: int = 0) -> dict[str, dict]:
+    """What the ReLU formula view holds: map ``neuron`` before (``input``) and after (``output``) the ReLU."""
+    return _before_after(trace, _spatial_step(trace, layer, "relu", "ReLU"), neuron)
 
 
 def maxpool_formula_data(trace: Trace, layer: str | None = None, neuron: int = 0) -> dict[str, dict]:
     """What the max pooling formula view holds: map ``neuron`` before (``input``) and after (``output``) pooling."""
-    spec = _spatial_step(trace, layer, "maxpool", "max pooling")
-    neuron = check_index(neuron, spec.neurons, "neuron", spec.name)
-    return dict(
-        input=_map_source(trace.input_of(spec.name)[:, :, neuron]),
-        output=_map_source(trace.outputs[spec.name][:, :, neuron]),
-    )
+    return _before_after(trace, _spatial_step(trace, layer, "maxpool", "max pooling"), neuron)
 
 
-# -- drawing --------------------------------------------------------------------
-def _heatmap(source: ColumnDataSource, mapper, title: str, name: str, size: int, pads) -> figure:
-    """A heatmap figure of one matrix, about ``size`` pixels on its longer side, padding drawn grey."""
-    height, width = source.data["dh"][0], source.data["dw"][0]
-    (pt, pb), (pl, pr) = pads
-    x0, x1 = -pl - 0.3, width + pr + 0.3
-    y0, y1 = -pb - 0.3, height + pt + 0.3
-    scale = size / max(x1 - x0, y1 - y0)
-    p = bare_figure(
-        x_range=Range1d(x0, x1),
-        y_range=Range1d(y0, y1),
-        frame_width=int(round((x1 - x0) * scale)),
-        frame_height=int(round((y1 - y0) * scale)),
-        tools="",
-        toolbar_location=None,
-        title=title,
-        name=name,
-        min_border=4,
-        outline_line_color=None,
-    )
-    p.title.text_font_size = "12px"
-    p.title.text_font_style = "normal"
-    p.title.text_color = "#374151"
-    if pt or pb or pl or pr:
-        p.rect(
-            [(width + pr - pl) / 2],
-            [(height + pt - pb) / 2],
-            width=[width + pl + pr],
-            height=[height + pt + pb],
-            fill_color=PAD_COLOR,
-            line_color=None,
-            hatch_pattern="/",
-            hatch_color="white",
-            hatch_alpha=0.8,
-        )
-    p.image(
-        image="image",
-        x="x",
-        y="y",
-        dw="dw",
-        dh="dh",
-        source=source,
-        color_mapper=mapper,
-        origin="top_left",
-        anchor="top_left",
-    )
-    p.rect([width / 2], [height / 2], width=[width], height=[height], fill_color=None, line_color="#c8ced6")
-    if scale >= 40:  # room for the numbers in every cell
-        image = source.data["image"][0]
-        xs = [j + 0.5 for i in range(height) for j in range(width)]
-        ys = [height - i - 0.5 for i in range(height) for j in range(width)]
-        p.text(
-            xs,
-            ys,
-            text=[fmt(v) for v in image.ravel()],
-            text_align="center",
-            text_baseline="middle",
-            text_font_size="10px",
-            text_color="#111827",
-        )
-    return p
+# -- the three kinds ------------------------------------------------------------
+class _ConvFormula(FormulaView):
+    """Input channel ``channel`` ∗ neuron ``neuron``'s kernel slice → one intermediate result."""
 
+    kind = "conv"
+    formula_height = 72
 
-def _text_color(value: float, mapper: LinearColorMapper, sequential: bool) -> str:
-    """Dark text on light cells, white on dark ones (same rule as formula_position.js)."""
-    if value is None or not math.isfinite(value):
-        return "#4b5563"
-    t = (value - mapper.low) / ((mapper.high - mapper.low) or 1.0)
-    dark = t > 0.62 if sequential else abs(t - 0.5) > 0.3
-    return "white" if dark else "#111827"
+    def __init__(self, trace: Trace, layer: str | None, neuron: int, channel: int, *, position, key):
+        spec = conv_step(trace, layer)
+        data = conv_formula_data(trace, spec.name, neuron, channel)
+        neuron = check_index(neuron, spec.neurons, "neuron", spec.name)
+        channel = check_index(channel, spec.input_shape[-1], "channel", spec.name)
+        super().__init__(trace, spec, data, neuron, channel, position=position, key=key)
+        self.channels = spec.input_shape[-1]
 
-
-class _Zoom:
-    """The row of small number matrices under the heatmaps (the window, the kernel, the result, ...).
-
-    Cells of all panels share one source; each panel has its own colour mapper and a
-    role the JS uses to refill it: ``window`` (input numbers under the window),
-    ``kernel`` (fixed weights), ``result`` (the output cell), ``near_in``/``near_out``
-    (a 3×3 neighbourhood of the input/output, for ReLU).
-    """
-
-    def __init__(self):
-        self.cols = dict(
-            x=[], y=[], value=[], text=[], text_color=[], panel=[], role=[], i=[], j=[], lo=[], hi=[], seq=[]
-        )
-        self.panels: list[tuple[int, LinearColorMapper, list[int]]] = []
-        self.signs: list[tuple[float, float, str]] = []
-        self.captions: list[tuple[float, float, str]] = []
-        self.x = 0.0
-        self.rows = 1
-
-    def panel(self, role: str, rows: int, cols: int, mapper, caption: str, values=None, sequential=False) -> float:
-        """Add a rows × cols matrix at the current x; returns its left edge."""
-        index = len(self.panels)
-        left = self.x
-        ids = []
-        for i in range(rows):
-            for j in range(cols):
-                value = None if values is None else float(values[i * cols + j])
-                ids.append(len(self.cols["x"]))
-                self.cols["x"].append(left + j + 0.5)
-                self.cols["y"].append(-(i + 0.5))
-                self.cols["value"].append(value if value is not None else float("nan"))
-                self.cols["text"].append(fmt(value) if value is not None else "")
-                self.cols["text_color"].append(
-                    _text_color(value, mapper, sequential) if value is not None else "#111827"
-                )
-                self.cols["panel"].append(index)
-                self.cols["role"].append(role)
-                self.cols["i"].append(i)
-                self.cols["j"].append(j)
-                self.cols["lo"].append(float(mapper.low))
-                self.cols["hi"].append(float(mapper.high))
-                self.cols["seq"].append(bool(sequential))
-        self.panels.append((index, mapper, ids))
-        self.captions.append((left + cols / 2, 0.25, caption))
-        self.rows = max(self.rows, rows)
-        self.x = left + cols
-        return left
-
-    def sign(self, text: str, width: float = 1.0) -> None:
-        self.signs.append((self.x + width / 2, None, text))
-        self.x += width
-
-    def figure(self, name: str, cell_px: int, max_width: int) -> tuple[figure, ColumnDataSource, ColumnDataSource]:
-        cell_px = min(cell_px, int(max_width / (self.x + 0.4)))
-        x0, x1 = -0.2, self.x + 0.2
-        y0, y1 = -self.rows - 0.15, 0.75
-        p = bare_figure(
-            x_range=Range1d(x0, x1),
-            y_range=Range1d(y0, y1),
-            frame_width=int(round((x1 - x0) * cell_px)),
-            frame_height=int(round((y1 - y0) * cell_px)),
-            tools="",
-            toolbar_location=None,
-            name=name,
-            min_border=2,
-            outline_line_color=None,
-        )
-        source = ColumnDataSource(self.cols, name=f"{name}-cells")
-        for _index, mapper, ids in self.panels:
-            mapper.nan_color = PAD_COLOR
-            view = CDSView(filter=IndexFilter(ids))
-            p.rect(
-                "x",
-                "y",
-                width=0.96,
-                height=0.96,
-                source=source,
-                view=view,
-                fill_color=transform("value", mapper),
-                line_color="#9ca3af",
-                line_width=0.5,
-            )
-        font = f"{max(9, min(14, int(cell_px * 0.24)))}px"
-        p.text(
-            "x",
-            "y",
-            text="text",
-            source=source,
-            text_align="center",
-            text_baseline="middle",
-            text_font_size=font,
-            text_color="text_color",
-        )
-        mid = -self.rows / 2
-        p.text(
-            [s[0] for s in self.signs],
-            [mid] * len(self.signs),
-            text=[s[2] for s in self.signs],
-            text_align="center",
-            text_baseline="middle",
-            text_font_size="20px",
-            text_color="#374151",
-        )
-        p.text(
-            [c[0] for c in self.captions],
-            [c[1] for c in self.captions],
-            text=[c[2] for c in self.captions],
-            text_align="center",
-            text_baseline="middle",
-            text_font_size="12px",
-            text_color="#4b5563",
-        )
-        marks = ColumnDataSource(dict(x=[], y=[], width=[], height=[]), name=f"{name}-marks")
-        p.rect(
-            "x",
-            "y",
-            width="width",
-            height="height",
-            source=marks,
-            fill_color=None,
-            line_color="#111827",
-            line_width=2.5,
-        )
-        return p, source, marks
-
-
-def _window_rect(spec_window, strides, pads, height: int, position: int, out_w: int) -> dict[str, list]:
-    (kh, kw), (sh, sw), ((pt, _), (pl, _)) = spec_window, strides, pads
-    r, c = divmod(position, out_w)
-    top, left = r * sh - pt, c * sw - pl
-    return dict(x=[left + kw / 2], y=[height - top - kh / 2], width=[kw], height=[kh])
-
-
-def _formula_layout(
-    *,
-    kind: str,
-    key: str,
-    data: dict,
-    spec: LayerSpec,
-    window: tuple[int, int],
-    strides: tuple[int, int],
-    pads,
-    in_mapper,
-    out_mapper,
-    in_title: str,
-    out_title: str,
-    zoom: _Zoom,
-    meta: dict,
-    formula_html: str,
-    width: int,
-    note: str,
-    position: int,
-    picture: str,
-):
-    """The common layout: two heatmaps, the zoom row, the formula, and the player."""
-    in_src = ColumnDataSource(data["input"], name=f"{key}:input")
-    out_src = ColumnDataSource(data["output"], name=f"{key}:output")
-    in_h, in_w = data["input"]["dh"][0], data["input"]["dw"][0]
-    out_h, out_w = data["output"]["dh"][0], data["output"]["dw"][0]
-    size = min(300, (width - 60) // 2)
-    p_in = _heatmap(in_src, in_mapper, in_title, f"{key}:input-figure", size, pads)
-    p_out = _heatmap(out_src, out_mapper, out_title, f"{key}:output-figure", size, ((0, 0), (0, 0)))
-    win_in = ColumnDataSource(_window_rect(window, strides, pads, in_h, position, out_w), name=f"{key}:window-in")
-    r, c = divmod(position, out_w)
-    win_out = ColumnDataSource(dict(x=[c + 0.5], y=[out_h - r - 0.5], width=[1], height=[1]), name=f"{key}:window-out")
-    for p, src in ((p_in, win_in), (p_out, win_out)):
-        p.rect(
-            "x",
-            "y",
-            width="width",
-            height="height",
-            source=src,
-            fill_color="#fde047",
-            fill_alpha=0.18,
-            line_color="#111827",
-            line_width=2.5,
+    def titles(self) -> tuple[str, str]:
+        name = channel_name(self.trace, self.spec, self.channel)
+        return (
+            f"Input: {name} ({self.in_h}×{self.in_w})",
+            f"Intermediate result: channel {self.channel} ∗ kernel ({self.out_h}×{self.out_w})",
         )
 
-    p_zoom, zoom_src, marks = zoom.figure(f"{key}:zoom", cell_px=58, max_width=width)
-    positions = out_h * out_w
-    toggle, slider = play_controls(key, positions, interval=FORMULA_INTERVAL, value=position)
-    formula = Div(
-        text=formula_html,
-        name=f"{key}:formula",
-        stylesheets=[panel_css()],
-        sizing_mode="stretch_width",
-        min_height=72 if kind == "conv" else 30,
-    )
-    meta = dict(
-        meta,
-        in_h=in_h,
-        in_w=in_w,
-        out_h=out_h,
-        out_w=out_w,
-        kh=window[0],
-        kw=window[1],
-        sh=strides[0],
-        sw=strides[1],
-        pt=pads[0][0],
-        pl=pads[1][0],
-        kind=kind,
-    )
-    args = dict(
-        slider=slider,
-        toggle=toggle,
-        src_in=in_src,
-        src_out=out_src,
-        zoom=zoom_src,
-        marks=marks,
-        win_in=win_in,
-        win_out=win_out,
-        formula=formula,
-        meta=meta,
-    )
-    if kind == "conv":
-        args.update(
-            kernel=ColumnDataSource(data["kernel"], name=f"{key}:kernel"),
-            sums=ColumnDataSource(data["sums"], name=f"{key}:sums"),
+    def note(self) -> str:
+        return (
+            f"One of the {self.channels} intermediate results of {self.spec.name} · neuron {self.neuron}: each of "
+            f"its numbers is the window's numbers times the kernel weights at the same places, added up."
         )
-    else:
-        args.update(kernel=None, sums=None)
-    update = custom_js("formula_position", **args)
-    slider.js_on_change("value", update)
-    for p, which in ((p_in, "input"), (p_out, "output")):
-        hover = custom_js("formula_hover", slider=slider, toggle=toggle, which=which, meta=meta)
-        p.js_on_event(events.MouseMove, hover)
-        p.js_on_event(events.Tap, hover)
-    _mark_zoom(zoom_src, marks, kind, data, position, meta)
 
-    arrow = Div(text="<div style='font-size:26px;color:#6b7280;padding-top:40px'>→</div>", width=30)
-    heatmaps = row(p_in, arrow, p_out)
-    note_div = Div(text=f"<div class='xv-note'>{note}</div>", stylesheets=[panel_css()], sizing_mode="stretch_width")
-    layout = column(
-        heatmaps,
-        p_zoom,
-        formula,
-        row(toggle, slider, sizing_mode="stretch_width"),
-        note_div,
-        name=f"{key}:layout",
-        width=width,
-    )
-    # a new picture in the browser refills the matrices (js/refill_formula.js); the window stays
-    numbers = [next((r.data_source for r in p.renderers if isinstance(r.glyph, Text)), None) for p in (p_in, p_out)]
-    layout.tags = [
-        refill_callback(
-            "formula",
-            src_in=in_src,
-            src_out=out_src,
-            sums=args["sums"],
-            zoom=zoom_src,
-            in_mapper=in_mapper,
-            out_mapper=out_mapper,
-            numbers_in=numbers[0],
-            numbers_out=numbers[1],
-            position=update,
-            slider=slider,
-            meta=dict(kind=kind, layer=meta["layer"], neuron=meta["neuron"], channel=meta.get("channel", 0)),
-        ),
-        _describe(p_in, p_out, p_zoom, in_src, out_src, picture),
-    ]
-    return layout
+    def meta(self) -> dict:
+        return dict(layer=self.spec.name, neuron=self.neuron, channel=self.channel, channels=self.channels)
+
+    def zoom(self, in_mapper, out_mapper) -> _Zoom:
+        kh, kw = self.spec.window
+        limit = weight_limit(self.spec)
+        weight_mapper = LinearColorMapper(palette=list(WEIGHT), low=-limit, high=limit)
+        sequential = is_image_input(self.trace, self.spec.name) and self.trace.image.shape[-1] == 3
+        zoom = _Zoom()
+        zoom.panel("window", kh, kw, in_mapper, "input window", sequential=sequential)
+        zoom.sign("×")
+        zoom.panel("kernel", kh, kw, weight_mapper, "kernel slice", values=self.data["kernel"]["value"][:-1])
+        zoom.sign("=")
+        zoom.panel("result", 1, 1, out_mapper, "result")
+        return zoom
+
+    def explain(self):
+        return explain_conv(self.trace, self.spec.name, self.neuron, self.row, self.col)
+
+    def zoom_cells(self) -> dict:
+        e = self.explanation
+        return dict(window=self.under_window(e.window[self.channel]), result=[[float(e.intermediate[self.channel])]])
+
+    def formula_html(self) -> str:
+        e, channel, where = self.explanation, self.channel, f"(row {self.row}, column {self.col})"
+        window = [v for line in self.under_window(e.window[channel]) for v in line]
+        terms = [
+            f"({num(x, 'xv-x') if x is not None else self.padding_num()} × {num(w, 'xv-w')})"
+            for x, w in zip(window, e.kernel[channel].ravel(), strict=True)
+        ]
+        parts = [num(v, "xv-part xv-hi" if k == channel else "xv-part") for k, v in enumerate(e.intermediate)]
+        return (
+            f"<div class='xv-line'>Intermediate result at {where} = "
+            f"{' + '.join(terms)} = {num(e.intermediate[channel], 'xv-result')}</div>"
+            f"<div class='xv-line'>{self.spec.name} · neuron {self.neuron} at {where} = "
+            f"{' + '.join(parts)} + bias {num(e.bias, 'xv-bias')} = {num(e.value, 'xv-out xv-result')}</div>"
+        )
 
 
-def _describe(p_in, p_out, p_zoom, in_src, out_src, picture: str):
-    """Text alternatives of the two heatmaps (their titles, the picture and their numbers) and the zoom."""
-    as_image(p_in, p_in.title.text)
-    as_image(p_out, p_out.title.text)
-    as_image(p_zoom, "The numbers under the window, written out; the formula below them reads the same numbers")
-    return describe_callback(
-        "formula", plot_in=p_in, plot_out=p_out, plot_zoom=p_zoom, src_in=in_src, src_out=out_src,
-        meta=dict(picture=picture),
-    )
+class _ReluFormula(FormulaView):
+    """Map ``neuron`` before and after the ReLU; the zoom shows a 3×3 neighbourhood of the pixel."""
 
+    kind = "relu"
 
-def _mark_zoom(zoom_src, marks, kind, data, position, meta) -> None:
-    """Fill the zoom cells and outlines for the first render (formula_position.js does it afterwards)."""
-    cols = zoom_src.data
-    image_in = data["input"]["image"][0]
-    image_out = data["output"]["image"][0]
-    out_w, out_h = meta["out_w"], meta["out_h"]
-    r, c = divmod(position, out_w)
-    top, left = r * meta["sh"] - meta["pt"], c * meta["sw"] - meta["pl"]
-    nt, nl = _near(r, out_h), _near(c, out_w)
-    mark = dict(x=[], y=[], width=[], height=[])
-    for k, role in enumerate(cols["role"]):
-        i, j = cols["i"][k], cols["j"][k]
-        value = None
-        if role == "window":
-            y, x = top + i, left + j
-            if 0 <= y < meta["in_h"] and 0 <= x < meta["in_w"]:
-                value = float(image_in[y, x])
-        elif role == "result":
-            value = float(image_out[r, c])
-        elif role == "near_in":
-            value = float(image_in[nt + i, nl + j])
-        elif role == "near_out":
-            value = float(image_out[nt + i, nl + j])
-        else:
-            continue
-        lo, hi, seq = cols["lo"][k], cols["hi"][k], cols["seq"][k]
-        mapper = LinearColorMapper(low=lo, high=hi)
-        cols["value"][k] = value if value is not None else float("nan")
-        cols["text"][k] = fmt(value) if value is not None else ("0" if kind == "conv" else "\u2212\u221e")
-        cols["text_color"][k] = _text_color(value, mapper, seq)
-        if role in ("near_in", "near_out") and nt + i == r and nl + j == c:
-            _add_mark(mark, cols["x"][k], cols["y"][k])
-    if kind == "maxpool":
-        result = float(image_out[r, c])
-        for k, role in enumerate(cols["role"]):
-            if role == "window" and cols["value"][k] == result:
-                _add_mark(mark, cols["x"][k], cols["y"][k])
-                break
-    marks.data = mark
+    def __init__(self, trace: Trace, layer: str | None, neuron: int, *, position, key):
+        spec = _spatial_step(trace, layer, "relu", "ReLU")
+        data = relu_formula_data(trace, spec.name, neuron)
+        neuron = check_index(neuron, spec.neurons, "neuron", spec.name)
+        super().__init__(trace, spec, data, neuron, neuron, position=position, key=key)
+        self.previous = trace.network.layers[trace.network.index(spec.name) - 1].name
+        self.near = (_near(self.row, self.out_h), _near(self.col, self.out_w))
+        self.near_size = (min(3, self.out_h), min(3, self.out_w))
 
+    @property
+    def geometry(self):
+        return (1, 1), (1, 1), NO_PADDING
 
-def _add_mark(mark: dict, x: float, y: float) -> None:
-    mark["x"].append(x)
-    mark["y"].append(y)
-    mark["width"].append(1)
-    mark["height"].append(1)
+    @property
+    def origin(self) -> tuple[int, int]:
+        return self.row, self.col
+
+    def titles(self) -> tuple[str, str]:
+        size = f"({self.out_h}×{self.out_w})"
+        return (
+            f"Input: {self.previous} · neuron {self.neuron} {size}",
+            f"Output: {self.spec.name} · neuron {self.neuron} {size}",
+        )
+
+    def note(self) -> str:
+        return (
+            "ReLU looks at one number at a time: negative numbers (red) become zero (white), positive ones (blue) "
+            "pass unchanged. The small matrices show the 3×3 neighbourhood of the chosen pixel before and after."
+        )
+
+    def meta(self) -> dict:
+        return dict(layer=self.spec.name, neuron=self.neuron, previous=self.previous)
+
+    def zoom(self, in_mapper, out_mapper) -> _Zoom:
+        zoom = _Zoom()
+        zoom.panel("near_in", *self.near_size, in_mapper, "before ReLU")
+        zoom.sign("→", 1.4)
+        zoom.panel("near_out", *self.near_size, out_mapper, "after ReLU")
+        return zoom
+
+    def explain(self):
+        return explain_relu(self.trace, self.spec.name, self.neuron, self.row, self.col)
+
+    def zoom_cells(self) -> dict:
+        (top, left), (rows, cols) = self.near, self.near_size
+        near = [
+            [explain_relu(self.trace, self.spec.name, self.neuron, top + i, left + j) for j in range(cols)]
+            for i in range(rows)
+        ]
+        return dict(
+            near_in=[[e.input for e in line] for line in near],
+            near_out=[[e.output for e in line] for line in near],
+        )
+
+    def zoom_marks(self) -> set[tuple[str, int, int]]:
+        i, j = self.row - self.near[0], self.col - self.near[1]
+        return {("near_in", i, j), ("near_out", i, j)}
+
+    def formula_html(self) -> str:
+        e = self.explanation
+        return (
+            f"<div class='xv-line'>{self.spec.name} · neuron {self.neuron} at (row {self.row}, column {self.col}) = "
+            f"max(0, {num(e.input, 'xv-x')}) = {num(e.output, 'xv-result')}</div>"
+        )
 
 
 def _near(index: int, size: int) -> int:
     """First row (or column) of the 3×3 neighbourhood around ``index`` that stays inside a map of ``size``."""
     return max(0, min(index - 1, size - 3))
+
+
+class _MaxPoolFormula(FormulaView):
+    """Map ``neuron`` before and after pooling; the zoom shows the window and its maximum."""
+
+    kind = "maxpool"
+    padding_text = "\u2212\u221e"
+
+    def __init__(self, trace: Trace, layer: str | None, neuron: int, *, position, key):
+        spec = _spatial_step(trace, layer, "maxpool", "max pooling")
+        data = maxpool_formula_data(trace, spec.name, neuron)
+        neuron = check_index(neuron, spec.neurons, "neuron", spec.name)
+        super().__init__(trace, spec, data, neuron, neuron, position=position, key=key)
+        self.previous = trace.network.layers[trace.network.index(spec.name) - 1].name
+
+    def titles(self) -> tuple[str, str]:
+        return (
+            f"Input: {self.previous} · neuron {self.neuron} ({self.in_h}×{self.in_w})",
+            f"Output: {self.spec.name} · neuron {self.neuron} ({self.out_h}×{self.out_w})",
+        )
+
+    def note(self) -> str:
+        (kh, kw), (_, sw) = self.spec.window, self.spec.strides
+        return (
+            f"Max pooling keeps the largest number of each {kh}×{kw} window and moves the window {sw} "
+            f"pixels at a time, so the {self.in_h}×{self.in_w} map shrinks to {self.out_h}×{self.out_w}. "
+            "It has no weights to learn."
+        )
+
+    def meta(self) -> dict:
+        return dict(layer=self.spec.name, neuron=self.neuron, previous=self.previous)
+
+    def zoom(self, in_mapper, out_mapper) -> _Zoom:
+        zoom = _Zoom()
+        zoom.panel("window", *self.spec.window, in_mapper, "window")
+        zoom.sign("→", 1.4)
+        zoom.panel("result", 1, 1, out_mapper, "maximum")
+        return zoom
+
+    def explain(self):
+        return explain_maxpool(self.trace, self.spec.name, self.neuron, self.row, self.col)
+
+    def zoom_cells(self) -> dict:
+        e = self.explanation
+        return dict(window=self.under_window(e.window), result=[[e.value]])
+
+    def zoom_marks(self) -> set[tuple[str, int, int]]:
+        (y, x), (top, left) = self.explanation.argmax, self.origin
+        return {("window", y - top, x - left)}
+
+    def formula_html(self) -> str:
+        e, marks = self.explanation, self.zoom_marks()
+        terms = [
+            num(v, "xv-x xv-hi" if ("window", i, j) in marks else "xv-x") if v is not None else self.padding_num()
+            for i, line in enumerate(self.under_window(e.window))
+            for j, v in enumerate(line)
+        ]
+        return (
+            f"<div class='xv-line'>{self.spec.name} · neuron {self.neuron} at (row {self.row}, column {self.col}) = "
+            f"max({', '.join(terms)}) = {num(e.value, 'xv-result')}</div>"
+        )
 
 
 # -- the three views ------------------------------------------------------------
@@ -564,52 +349,7 @@ def conv_formula_view(
     are named ``<key>:...`` (default ``conv-formula-<layer>``): ``:formula`` (the Div),
     ``:input-figure``, ``:output-figure``, ``:position``, ``:play``.
     """
-    spec = conv_step(trace, layer)
-    data = conv_formula_data(trace, spec.name, neuron, channel)
-    neuron = check_index(neuron, spec.neurons, "neuron", spec.name)
-    channels = trace.input_of(spec.name).shape[-1]
-    out_h, out_w = data["output"]["dh"][0], data["output"]["dw"][0]
-    position = check_index(position, out_h * out_w, "position", spec.name)
-    key = key or f"conv-formula-{spec.name}"
-    kh, kw = spec.window
-    in_mapper = map_mapper(trace, spec.name, channel, of_input=True)
-    out_mapper = map_mapper(trace, spec.name, neuron)
-    wlim = max(float(np.abs(spec.kernel).max()), float(np.abs(spec.bias).max())) or 1e-6
-    weight_mapper = LinearColorMapper(palette=list(WEIGHT), low=-wlim, high=wlim)
-    sequential = trace.network.index(spec.name) == 0 and trace.image.shape[-1] == 3
-
-    zoom = _Zoom()
-    zoom.panel("window", kh, kw, in_mapper, "input window", sequential=sequential)
-    zoom.sign("×")
-    zoom.panel("kernel", kh, kw, weight_mapper, "kernel slice", values=data["kernel"]["value"][:-1])
-    zoom.sign("=")
-    zoom.panel("result", 1, 1, out_mapper, "result")
-    cname = channel_name(trace, spec, channel)
-    meta = dict(layer=spec.name, neuron=neuron, channel=channel, channels=channels)
-    note = (
-        f"One of the {channels} intermediate results of {spec.name} · neuron {neuron}: each of its numbers is "
-        f"the window's numbers times the kernel weights at the same places, added up."
-    )
-    return _formula_layout(
-        picture=picture_name(trace),
-        kind="conv",
-        key=key,
-        data=data,
-        spec=spec,
-        window=spec.window,
-        strides=spec.strides,
-        pads=spec.pads,
-        in_mapper=in_mapper,
-        out_mapper=out_mapper,
-        in_title=f"Input: {cname} ({data['input']['dh'][0]}×{data['input']['dw'][0]})",
-        out_title=f"Intermediate result: channel {channel} ∗ kernel ({out_h}×{out_w})",
-        zoom=zoom,
-        meta=meta,
-        formula_html=_conv_formula_html(data, spec, neuron, channel, position),
-        width=width,
-        note=note,
-        position=position,
-    )
+    return _ConvFormula(trace, layer, neuron, channel, position=position, key=key).layout(width)
 
 
 def relu_formula_view(
@@ -622,45 +362,7 @@ def relu_formula_view(
     width: int = VIEW_WIDTH,
 ):
     """The ReLU formula view of activation map ``neuron`` of ``layer`` (default: the first ReLU)."""
-    spec = _spatial_step(trace, layer, "relu", "ReLU")
-    data = relu_formula_data(trace, spec.name, neuron)
-    neuron = check_index(neuron, spec.neurons, "neuron", spec.name)
-    out_h, out_w = data["output"]["dh"][0], data["output"]["dw"][0]
-    position = check_index(position, out_h * out_w, "position", spec.name)
-    key = key or f"relu-formula-{spec.name}"
-    previous = trace.network.layers[trace.network.index(spec.name) - 1].name
-    in_mapper = map_mapper(trace, spec.name, neuron, of_input=True)
-    out_mapper = map_mapper(trace, spec.name, neuron)
-    zoom = _Zoom()
-    n_h, n_w = min(3, out_h), min(3, out_w)
-    zoom.panel("near_in", n_h, n_w, in_mapper, "before ReLU")
-    zoom.sign("→", 1.4)
-    zoom.panel("near_out", n_h, n_w, out_mapper, "after ReLU")
-    meta = dict(layer=spec.name, neuron=neuron, previous=previous)
-    note = (
-        "ReLU looks at one number at a time: negative numbers (red) become zero (white), positive ones (blue) pass "
-        "unchanged. The small matrices show the 3×3 neighbourhood of the chosen pixel before and after."
-    )
-    return _formula_layout(
-        picture=picture_name(trace),
-        kind="relu",
-        key=key,
-        data=data,
-        spec=spec,
-        window=(1, 1),
-        strides=(1, 1),
-        pads=((0, 0), (0, 0)),
-        in_mapper=in_mapper,
-        out_mapper=out_mapper,
-        in_title=f"Input: {previous} · neuron {neuron} ({out_h}×{out_w})",
-        out_title=f"Output: {spec.name} · neuron {neuron} ({out_h}×{out_w})",
-        zoom=zoom,
-        meta=meta,
-        formula_html=_relu_formula_html(data, spec, neuron, position),
-        width=width,
-        note=note,
-        position=position,
-    )
+    return _ReluFormula(trace, layer, neuron, position=position, key=key).layout(width)
 
 
 def maxpool_formula_view(
@@ -673,115 +375,4 @@ def maxpool_formula_view(
     width: int = VIEW_WIDTH,
 ):
     """The max pooling formula view of activation map ``neuron`` of ``layer`` (default: the first pooling layer)."""
-    spec = _spatial_step(trace, layer, "maxpool", "max pooling")
-    data = maxpool_formula_data(trace, spec.name, neuron)
-    neuron = check_index(neuron, spec.neurons, "neuron", spec.name)
-    in_h, in_w = data["input"]["dh"][0], data["input"]["dw"][0]
-    out_h, out_w = data["output"]["dh"][0], data["output"]["dw"][0]
-    position = check_index(position, out_h * out_w, "position", spec.name)
-    key = key or f"maxpool-formula-{spec.name}"
-    previous = trace.network.layers[trace.network.index(spec.name) - 1].name
-    in_mapper = map_mapper(trace, spec.name, neuron, of_input=True)
-    out_mapper = map_mapper(trace, spec.name, neuron)
-    kh, kw = spec.window
-    zoom = _Zoom()
-    zoom.panel("window", kh, kw, in_mapper, "window")
-    zoom.sign("→", 1.4)
-    zoom.panel("result", 1, 1, out_mapper, "maximum")
-    meta = dict(layer=spec.name, neuron=neuron, previous=previous)
-    note = (
-        f"Max pooling keeps the largest number of each {kh}×{kw} window and moves the window {spec.strides[1]} "
-        f"pixels at a time, so the {in_h}×{in_w} map shrinks to {out_h}×{out_w}. It has no weights to learn."
-    )
-    return _formula_layout(
-        picture=picture_name(trace),
-        kind="maxpool",
-        key=key,
-        data=data,
-        spec=spec,
-        window=spec.window,
-        strides=spec.strides,
-        pads=spec.pads,
-        in_mapper=in_mapper,
-        out_mapper=out_mapper,
-        in_title=f"Input: {previous} · neuron {neuron} ({in_h}×{in_w})",
-        out_title=f"Output: {spec.name} · neuron {neuron} ({out_h}×{out_w})",
-        zoom=zoom,
-        meta=meta,
-        formula_html=_maxpool_formula_html(data, spec, neuron, position),
-        width=width,
-        note=note,
-        position=position,
-    )
-
-
-# -- the formula text for the first render (formula_position.js writes the same HTML) --
-def _num(value: float, cls: str) -> str:
-    return f"<span class='xv-num {cls}'>{fmt(value)}</span>"
-
-
-def _conv_formula_html(data: dict, spec: LayerSpec, neuron: int, channel: int, position: int) -> str:
-    image_in = data["input"]["image"][0]
-    in_h, in_w = image_in.shape
-    out_w = data["output"]["dw"][0]
-    r, c = divmod(position, out_w)
-    (kh, kw), (sh, sw), ((pt, _), (pl, _)) = spec.window, spec.strides, spec.pads
-    top, left = r * sh - pt, c * sw - pl
-    weights = data["kernel"]["value"]
-    terms = []
-    for i in range(kh):
-        for j in range(kw):
-            y, x = top + i, left + j
-            inside = 0 <= y < in_h and 0 <= x < in_w
-            xv = _num(float(image_in[y, x]), "xv-x") if inside else "<span class='xv-num xv-x xv-muted'>0</span>"
-            terms.append(f"({xv} × {_num(weights[i * kw + j], 'xv-w')})")
-    result = float(data["output"]["image"][0][r, c])
-    sums = data["sums"]["image"]
-    parts = []
-    for k in range(len(sums) - 1):
-        cls = "xv-part xv-hi" if k == channel else "xv-part"
-        parts.append(_num(float(sums[k][r, c]), cls))
-    out = float(sums[-1][r, c])
-    return (
-        f"<div class='xv-line'>Intermediate result at (row {r}, column {c}) = "
-        f"{' + '.join(terms)} = {_num(result, 'xv-result')}</div>"
-        f"<div class='xv-line'>{spec.name} · neuron {neuron} at (row {r}, column {c}) = "
-        f"{' + '.join(parts)} + bias {_num(weights[-1], 'xv-bias')} = {_num(out, 'xv-out xv-result')}</div>"
-    )
-
-
-def _relu_formula_html(data: dict, spec: LayerSpec, neuron: int, position: int) -> str:
-    out_w = data["output"]["dw"][0]
-    r, c = divmod(position, out_w)
-    x = float(data["input"]["image"][0][r, c])
-    y = float(data["output"]["image"][0][r, c])
-    return (
-        f"<div class='xv-line'>{spec.name} · neuron {neuron} at (row {r}, column {c}) = "
-        f"max(0, {_num(x, 'xv-x')}) = {_num(y, 'xv-result')}</div>"
-    )
-
-
-def _maxpool_formula_html(data: dict, spec: LayerSpec, neuron: int, position: int) -> str:
-    image_in = data["input"]["image"][0]
-    in_h, in_w = image_in.shape
-    out_w = data["output"]["dw"][0]
-    r, c = divmod(position, out_w)
-    (kh, kw), (sh, sw), ((pt, _), (pl, _)) = spec.window, spec.strides, spec.pads
-    top, left = r * sh - pt, c * sw - pl
-    result = float(data["output"]["image"][0][r, c])
-    terms, marked = [], False
-    for i in range(kh):
-        for j in range(kw):
-            y, x = top + i, left + j
-            if 0 <= y < in_h and 0 <= x < in_w:
-                v = float(image_in[y, x])
-                cls = "xv-x"
-                if not marked and v == result:
-                    cls, marked = "xv-x xv-hi", True
-                terms.append(_num(v, cls))
-            else:
-                terms.append("<span class='xv-num xv-x xv-muted'>\u2212\u221e</span>")
-    return (
-        f"<div class='xv-line'>{spec.name} · neuron {neuron} at (row {r}, column {c}) = "
-        f"max({', '.join(terms)}) = {_num(result, 'xv-result')}</div>"
-    )
+    return _MaxPoolFormula(trace, layer, neuron, position=position, key=key).layout(width)
