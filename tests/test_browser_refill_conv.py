@@ -27,9 +27,9 @@ from explainer_core.data.preprocess import prepare_image
 from explainer_core.page.examples import default_trace, shipped_network
 from explainer_core.views.conv_view import _readout_html, conv_elastic_data, conv_elastic_view, map_mapper
 from explainer_core.views.formula_views import (
-    _conv_formula_html,
-    _maxpool_formula_html,
-    _relu_formula_html,
+    _ConvFormula,
+    _MaxPoolFormula,
+    _ReluFormula,
     conv_formula_data,
     conv_formula_view,
     maxpool_formula_data,
@@ -457,18 +457,16 @@ def test_the_refills_follow_any_network(chromium, which):
                 )
                 channel = spec.input_shape[-1] - 1
                 key, expected = f"cf-{name}", conv_formula_data(t, name, last, channel)
-                html = _conv_formula_html(expected, spec, last, channel, value(page, f"{key}:position", "value"))
+                position = value(page, f"{key}:position", "value")
+                html = _ConvFormula(t, name, last, channel, position=position).formula_html()
                 in_mapper, out_mapper = map_mapper(t, name, channel, of_input=True), map_mapper(t, name, last)
                 sources = ("input", "output", "kernel", "sums")
             elif spec.kind in ("relu", "maxpool") and len(spec.output_shape) == 3:
                 key = f"{'rf' if spec.kind == 'relu' else 'mf'}-{name}"
-                make, write = (
-                    (relu_formula_data, _relu_formula_html)
-                    if spec.kind == "relu"
-                    else (maxpool_formula_data, _maxpool_formula_html)
-                )
-                expected = make(t, name, last)
-                html = write(expected, spec, last, value(page, f"{key}:position", "value"))
+                relu = spec.kind == "relu"
+                expected = (relu_formula_data if relu else maxpool_formula_data)(t, name, last)
+                kind = _ReluFormula if relu else _MaxPoolFormula
+                html = kind(t, name, last, position=value(page, f"{key}:position", "value")).formula_html()
                 in_mapper, out_mapper = map_mapper(t, name, last, of_input=True), map_mapper(t, name, last)
                 sources = ("input", "output")
             else:

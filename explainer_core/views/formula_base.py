@@ -53,7 +53,7 @@ class FormulaView:
     #: Minimum height of the formula in pixels (the convolution's has two lines).
     formula_height: ClassVar[int] = 30
 
-    def __init__(self, trace: Trace, spec: LayerSpec, data: dict, neuron: int, channel: int, *, position, key):
+    def __init__(self, trace: Trace, spec: LayerSpec, data: dict, neuron: int, channel: int, *, position=0, key=None):
         self.trace, self.spec, self.data = trace, spec, data
         self.neuron, self.channel = neuron, channel
         self.in_h, self.in_w = data["input"]["dh"][0], data["input"]["dw"][0]

@@ -135,7 +135,7 @@ class _ConvFormula(FormulaView):
     kind = "conv"
     formula_height = 72
 
-    def __init__(self, trace: Trace, layer: str | None, neuron: int, channel: int, *, position, key):
+    def __init__(self, trace: Trace, layer: str | None, neuron: int, channel: int, *, position=0, key=None):
         spec = conv_step(trace, layer)
         data = conv_formula_data(trace, spec.name, neuron, channel)
         neuron = check_index(neuron, spec.neurons, "neuron", spec.name)
@@ -200,7 +200,7 @@ class _ReluFormula(FormulaView):
 
     kind = "relu"
 
-    def __init__(self, trace: Trace, layer: str | None, neuron: int, *, position, key):
+    def __init__(self, trace: Trace, layer: str | None, neuron: int, *, position=0, key=None):
         spec = _spatial_step(trace, layer, "relu", "ReLU")
         data = relu_formula_data(trace, spec.name, neuron)
         neuron = check_index(neuron, spec.neurons, "neuron", spec.name)
@@ -277,7 +277,7 @@ class _MaxPoolFormula(FormulaView):
     kind = "maxpool"
     padding_text = "\u2212\u221e"
 
-    def __init__(self, trace: Trace, layer: str | None, neuron: int, *, position, key):
+    def __init__(self, trace: Trace, layer: str | None, neuron: int, *, position=0, key=None):
         spec = _spatial_step(trace, layer, "maxpool", "max pooling")
         data = maxpool_formula_data(trace, spec.name, neuron)
         neuron = check_index(neuron, spec.neurons, "neuron", spec.name)
