@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from explainer_core.page import embed
-from explainer_core.page.sphinx_ext import external_loads, latex_to_mathml
+from explainer_core.page import embed, protocol
+from explainer_core.page.sphinxext.mathml import latex_to_mathml
+from explainer_core.page.sphinxext.offline import external_loads
 
 from .browser import REPO, toc_pages
 
@@ -27,7 +28,7 @@ CDN_HOSTS = re.compile(
     r"cdn\.bokeh\.org|cdn\.jsdelivr\.net|unpkg\.com|cdnjs\.cloudflare\.com|fonts\.googleapis\.com"
     r"|fonts\.gstatic\.com|googletagmanager\.com|google-analytics\.com|plausible\.io|mybinder\.org"
 )
-_MARKER_RE = re.compile(rf'class="{embed.MARKER_CLASS}"\s+{embed.BUNDLES_ATTRIBUTE}="([^"]*)"')
+_MARKER_RE = re.compile(rf'class="{protocol.MARKER_CLASS}"\s+{protocol.BUNDLES_ATTRIBUTE}="([^"]*)"')
 _SCRIPT_SRC_RE = re.compile(r'<script[^>]*\ssrc="([^"]+)"')
 
 
@@ -75,7 +76,7 @@ def test_show_returns_components_html_with_its_bundles():
     item = embed.show(plot)
     html = item._repr_html_()
     assert item.bundles == ("bokeh.min.js",)
-    assert html.startswith(f'<div class="{embed.MARKER_CLASS}" {embed.BUNDLES_ATTRIBUTE}="bokeh.min.js">')
+    assert html.startswith(f'<div class="{protocol.MARKER_CLASS}" {protocol.BUNDLES_ATTRIBUTE}="bokeh.min.js">')
     assert item.div in html and item.script in html and "embed_items" in item.script
     assert "cdn.bokeh.org" not in html and "<script src" not in html
 
@@ -95,7 +96,7 @@ def test_show_returns_components_html_with_its_bundles():
 def test_latex_becomes_mathml_and_unknown_commands_are_errors():
     from xml.etree import ElementTree
 
-    from explainer_core.page.sphinx_ext import MathError
+    from explainer_core.page.sphinxext.mathml import MathError
 
     mathml = latex_to_mathml(r"\frac{e^{z_i}}{\sum_j e^{z_j}} < 1", display="block")
     assert mathml.startswith('<math xmlns="http://www.w3.org/1998/Math/MathML" display="block"')

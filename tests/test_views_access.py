@@ -8,6 +8,7 @@ import pytest
 from bokeh.models import Div, FileInput, Plot, RadioButtonGroup, Select, Slider
 
 from explainer_core.arithmetic.trace import trace
+from explainer_core.page import protocol
 from explainer_core.page.embed import show
 from explainer_core.page.examples import default_example, default_trace
 from explainer_core.views import access
@@ -55,7 +56,7 @@ def test_every_figure_and_control_of_a_view_is_named(name):
         if isinstance(widget, RadioButtonGroup):
             assert widget.html_attributes.get("aria-label"), widget
     # the views with their own words describe themselves; the input view's figures are named by show()
-    describers = [m for m in models if getattr(m, "name", None) == access.DESCRIBE_NAME]
+    describers = [m for m in models if getattr(m, "name", None) == protocol.DESCRIBE]
     assert len(describers) == 1
 
 
@@ -68,14 +69,14 @@ def test_show_adds_one_ready_script_and_one_description_for_unnamed_figures():
     show(p)
     show(p)  # twice: the figure keeps one name and one description callback
     assert p.html_attributes == {"role": "img", "aria-label": "a plot of nothing"}
-    assert [tag.name for tag in p.tags] == [access.DESCRIBE_NAME]
+    assert [tag.name for tag in p.tags] == [protocol.DESCRIBE]
 
     doc = Document()
     doc.add_root(p)
     show(p)
     show(p)
     ready = doc.callbacks.js_event_callbacks["document_ready"]
-    assert [c.name for c in ready] == [access.READY_NAME]
+    assert [c.name for c in ready] == [protocol.READY]
 
 
 def test_the_status_line_is_a_polite_live_region_and_the_gallery_has_a_menu():
@@ -111,5 +112,5 @@ def test_formatters_write_a_true_minus_sign():
     hover = access.signed_hover(2)
     ticks = access.signed_ticks()
     for formatter in (hover, ticks):
-        assert formatter.name == access.SIGNED_NAME
+        assert formatter.name == protocol.SIGNED
         assert "\\u2212" in formatter.code and "toFixed(places)" in formatter.code

@@ -12,7 +12,7 @@ import pytest
 
 from explainer_core.arithmetic.network import Network
 from explainer_core.data.preprocess import BACKGROUND, MAX_PIXELS
-from explainer_core.page import webmodel
+from explainer_core.page import protocol, webmodel
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +96,7 @@ def test_network_js_registers_the_payload(network):
 
 def test_the_scripts_ship_with_the_package():
     paths = webmodel.js_files()
-    assert [p.name for p in paths] == list(webmodel.JS_FILES)
+    assert [p.name for p in paths] == list(protocol.PAGE_SCRIPTS)
     for path in paths:
         assert path.is_file() and "</script" not in path.read_text(encoding="utf-8").lower()
     # The browser refuses pictures above the same limit as preprocess.py.

@@ -3,8 +3,9 @@
 A chapter builds a Bokeh layout and ends a code cell with ``show(layout)``. The
 cell's output is the ``<div>`` and ``<script>`` from :func:`bokeh.embed.components`,
 wrapped in a marker ``<div class="explainer-bokeh">`` that names the BokehJS bundles
-the item needs. BokehJS itself is never in the output: it is loaded once per page by
-:mod:`explainer_core.page.sphinx_ext`, from the book's own ``_static`` folder, on the
+the item needs (the names are :mod:`explainer_core.page.protocol`'s). BokehJS itself is
+never in the output: it is loaded once per page by
+:mod:`explainer_core.page.sphinxext.bokehjs`, from the book's own ``_static`` folder, on the
 pages that carry a marker. (``bokeh.io.show`` and ``output_notebook`` would instead
 inline the whole library in every cell or fetch it from a CDN.)
 
@@ -35,10 +36,10 @@ from bokeh.model import Model
 from bokeh.resources import Resources
 from bokeh.util.paths import bokehjs_path
 
+from .protocol import BUNDLES_ATTRIBUTE, MARKER_CLASS, REFILL, TRACE_ATTRIBUTE
+
 __all__ = [
-    "BUNDLES_ATTRIBUTE",
     "CORE_BUNDLE",
-    "MARKER_CLASS",
     "BokehItem",
     "bokehjs_files",
     "bokehjs_version",
@@ -46,13 +47,6 @@ __all__ = [
     "show",
 ]
 
-#: CSS class of the wrapper around every embedded item; the Sphinx extension and the
-#: browser tests find plots by it.
-MARKER_CLASS = "explainer-bokeh"
-#: Attribute on the wrapper listing the BokehJS files the item needs, space separated.
-BUNDLES_ATTRIBUTE = "data-bokeh-bundles"
-#: Attribute on the wrapper of an item that follows the reader's picture (see views/refill.py).
-TRACE_ATTRIBUTE = "data-explainer-trace"
 #: The one bundle every item needs; the others (widgets, tables, gl, mathjax) add to it.
 CORE_BUNDLE = "bokeh.min.js"
 
@@ -166,7 +160,5 @@ def show(obj: Model) -> BokehItem:
         # Take the layout out of its Document again so that its parts can still go
         # into another layout that a later cell shows.
         document.remove_root(obj)
-    from ..views.refill import REFILL_NAME
-
-    traces = any(getattr(model, "name", None) == REFILL_NAME for model in obj.references())
+    traces = any(getattr(model, "name", None) == REFILL for model in obj.references())
     return BokehItem(script=script, div=div, bundles=bundles, kind=type(obj).__name__, traces=traces)

@@ -16,6 +16,7 @@
   "use strict";
   if (root.ExplainerPage) return;
 
+  // The page protocol: the same names as explainer_core/page/protocol.py (a test keeps them equal).
   const REFILL = "explainer-refill";
   const STATUS = "explainer-status";
   // Text alternatives of the views (explainer_core/views/access.py), rewritten after every refill.

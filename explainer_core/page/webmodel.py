@@ -43,11 +43,10 @@ import numpy as np
 
 from ..arithmetic.network import Network
 from ..data.preprocess import BACKGROUND, MAX_PIXELS
+from .protocol import NETWORK_ELEMENT_ID, NETWORKS_GLOBAL, PAGE_SCRIPTS, SCRIPT_HOMES
 
 __all__ = [
-    "ELEMENT_ID",
     "FORMAT",
-    "JS_FILES",
     "decode_weights",
     "js_files",
     "js_source",
@@ -59,12 +58,6 @@ __all__ = [
 ]
 
 FORMAT = "explainer-network/1"
-#: The id of the ``<script type="application/json">`` block that trace.js reads by default.
-ELEMENT_ID = "explainer-network"
-#: The browser-side scripts of the forward pass and of the page's picture changer, in load order.
-JS_FILES = ("trace.js", "preprocess.js", "page.js")
-#: The file name under which a built book serves the shipped network (see :func:`network_js`).
-NETWORK_JS = "network.js"
 
 
 def _ref(array: np.ndarray, chunks: list[np.ndarray], offset: int) -> tuple[dict, int]:
@@ -129,48 +122,44 @@ def network_json(network: Network) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def network_script(network: Network, element_id: str = ELEMENT_ID) -> str:
+def network_script(network: Network, element_id: str = NETWORK_ELEMENT_ID) -> str:
     """One ``<script type="application/json">`` block holding the network, for ``ExplainerTrace.loadNetwork``."""
     return f'<script type="application/json" id="{element_id}">{network_json(network)}</script>'
 
 
-def network_js(network: Network, element_id: str = ELEMENT_ID) -> str:
+def network_js(network: Network, element_id: str = NETWORK_ELEMENT_ID) -> str:
     """The network as a script file (``window.ExplainerNetworks[id] = ...``), to serve from ``_static``.
 
     A separate file is cached by the browser across pages, and ``<script src>``
     works even when the book is opened from disk, where ``fetch`` does not.
     """
     return (
-        "(window.ExplainerNetworks = window.ExplainerNetworks || {})"
+        f"(window.{NETWORKS_GLOBAL} = window.{NETWORKS_GLOBAL} || {{}})"
         f"[{json.dumps(element_id)}] = {network_json(network)};\n"
     )
 
 
-#: Where each page script sits: beside its Python twin (trace, preprocess) or the page machinery.
-JS_HOMES = {"trace.js": "arithmetic", "preprocess.js": "data", "page.js": "page"}
-
-
 def _js_path(name: str):
-    return files("explainer_core").joinpath(JS_HOMES[name], name)
+    return files("explainer_core").joinpath(SCRIPT_HOMES[name], name)
 
 
 def js_files() -> list[Path]:
-    """Paths of the forward-pass scripts (``JS_FILES``), for copying into a site's static folder."""
-    return [Path(str(_js_path(name))) for name in JS_FILES]
+    """Paths of the forward-pass scripts (``protocol.PAGE_SCRIPTS``), for copying into a site's static folder."""
+    return [Path(str(_js_path(name))) for name in PAGE_SCRIPTS]
 
 
 @cache
 def js_source(name: str) -> str:
-    """The text of one of ``JS_FILES``."""
-    if name not in JS_FILES:
-        raise ValueError(f"{name!r} is not one of {JS_FILES}")
+    """The text of one of ``protocol.PAGE_SCRIPTS``."""
+    if name not in PAGE_SCRIPTS:
+        raise ValueError(f"{name!r} is not one of {PAGE_SCRIPTS}")
     text = _js_path(name).read_text(encoding="utf-8")
     if "</script" in text.lower():  # it would end an inline <script> element early
         raise ValueError(f"{name} contains '</script' and cannot be inlined")
     return text
 
 
-def page_script(network: Network, js_url: str | None = None, element_id: str = ELEMENT_ID) -> str:
+def page_script(network: Network, js_url: str | None = None, element_id: str = NETWORK_ELEMENT_ID) -> str:
     """HTML that puts the network and the forward pass on a page: include it once per page.
 
     With ``js_url`` (a folder URL ending in "/", such as ``"_static/explainer/"``)
@@ -179,7 +168,7 @@ def page_script(network: Network, js_url: str | None = None, element_id: str = E
     global only once, so a second copy on the same page does nothing.
     """
     if js_url is None:
-        scripts = "".join(f"<script>\n{js_source(name)}</script>\n" for name in JS_FILES)
+        scripts = "".join(f"<script>\n{js_source(name)}</script>\n" for name in PAGE_SCRIPTS)
     else:
-        scripts = "".join(f'<script src="{js_url}{name}"></script>\n' for name in JS_FILES)
+        scripts = "".join(f'<script src="{js_url}{name}"></script>\n' for name in PAGE_SCRIPTS)
     return f"{network_script(network, element_id)}\n{scripts}"

@@ -5,8 +5,8 @@ text alternative (``role="img"`` and ``aria-label`` on the figure's element) tha
 says what it shows for the current picture, and every control has a name:
 
 * each view gives its figures a description callback, a ``CustomJS`` named
-  :data:`DESCRIBE_NAME` whose code is ``js/describe_<view>.js``. It reads the view's
-  own data sources and rewrites the figures' ``aria-label``; it runs when the page
+  :data:`~explainer_core.page.protocol.DESCRIBE` whose code is ``js/describe_<view>.js``.
+  It reads the view's own data sources and rewrites the figures' ``aria-label``; it runs when the page
   is drawn, after every new picture (``js/page.js``) and after the reader's choices
   that change what a figure shows (another neuron, another class);
 * :func:`prepare`, run by :func:`explainer_core.page.embed.show`, gives every figure that
@@ -38,11 +38,10 @@ from bokeh.models import (
 
 from ..arithmetic.network import Network
 from ..arithmetic.trace import Trace
+from ..page.protocol import DESCRIBE, READY, REFILL, SIGNED
 from .jscode import custom_js
 
 __all__ = [
-    "DESCRIBE_NAME",
-    "READY_NAME",
     "as_image",
     "describe_callback",
     "gallery_menu",
@@ -54,12 +53,6 @@ __all__ = [
     "signed_ticks",
 ]
 
-#: Name of every description callback; page.js and access_ready.js find them by it.
-DESCRIBE_NAME = "explainer-describe"
-#: Name of the callback that access_ready.js runs once a document is drawn.
-READY_NAME = "explainer-access"
-#: Name of the number formatters that write a true minus sign (the tests find them by it).
-SIGNED_NAME = "explainer-signed"
 #: What a network is called in text alternatives, by its Keras name.
 NETWORK_TITLES = {"tiny_vgg": "Tiny VGG"}
 
@@ -94,7 +87,7 @@ def as_image(plot: Plot, label: str) -> Plot:
 def describe_callback(view: str, **args) -> CustomJS:
     """The description callback of ``view`` (code in ``js/describe_<view>.js``) bound to ``args``."""
     callback = custom_js(f"describe_{view}", **args)
-    callback.name = DESCRIBE_NAME
+    callback.name = DESCRIBE
     return callback
 
 
@@ -125,12 +118,12 @@ def gallery_menu(source, labels: list[str]) -> Select:
 
 def signed_hover(decimals: int = 3) -> CustomJSHover:
     """A tooltip formatter: ``decimals`` decimals, a true minus sign, never "−0.000"."""
-    return CustomJSHover(code=f"const places = {int(decimals)};" + _SIGNED + "return signed(value);", name=SIGNED_NAME)
+    return CustomJSHover(code=f"const places = {int(decimals)};" + _SIGNED + "return signed(value);", name=SIGNED)
 
 
 def signed_ticks() -> CustomJSTickFormatter:
     """A colour bar's tick formatter: as many decimals as the ticks' step needs, a true minus sign."""
-    return CustomJSTickFormatter(code=_TICK_PLACES + _SIGNED + "return signed(tick);", name=SIGNED_NAME)
+    return CustomJSTickFormatter(code=_TICK_PLACES + _SIGNED + "return signed(tick);", name=SIGNED)
 
 
 #: Decimals of a colour bar's ticks: enough to tell two neighbouring ticks apart.
@@ -170,8 +163,6 @@ def prepare(obj: Model) -> CustomJS:
     Figures named here follow the picture through ``js/describe_plots.js`` (their title,
     then the picture's name) when ``obj`` follows the picture at all.
     """
-    from .refill import REFILL_NAME
-
     models = sorted(obj.references(), key=lambda m: m.id)
     plots = [m for m in models if isinstance(m, Plot) and "aria-label" not in m.html_attributes]
     if plots:
@@ -179,9 +170,9 @@ def prepare(obj: Model) -> CustomJS:
         for plot in plots:
             as_image(plot, _fallback_label(plot))
             bases.append("" if _title(plot) else plot.html_attributes["aria-label"])
-        follows = any(getattr(m, "name", None) == REFILL_NAME for m in models)
+        follows = any(getattr(m, "name", None) == REFILL for m in models)
         obj.tags = [*obj.tags, describe_callback("plots", plots=plots, bases=bases, follows=follows)]
-    return CustomJS(name=READY_NAME, args=dict(root=obj, describe=DESCRIBE_NAME), code=_ready_code())
+    return CustomJS(name=READY, args=dict(root=obj, describe=DESCRIBE), code=_ready_code())
 
 
 def _ready_code() -> str:
@@ -193,5 +184,5 @@ def _ready_code() -> str:
 def on_ready(doc: Document, callback: CustomJS) -> None:
     """Run ``callback`` when ``doc`` is drawn, unless the document already runs one."""
     present = doc.callbacks.js_event_callbacks.get("document_ready", [])
-    if not any(getattr(c, "name", None) == READY_NAME and c.args.get("root") is callback.args["root"] for c in present):
+    if not any(getattr(c, "name", None) == READY and c.args.get("root") is callback.args["root"] for c in present):
         doc.js_on_event("document_ready", callback)

@@ -22,13 +22,12 @@ from PIL import Image
 from ..arithmetic.trace import Trace
 from ..data.preprocess import fit_rgb
 from ..errors import DatasetError
+from ..page import protocol
 from .access import as_image, gallery_menu, live_status
 from .input_view import _rgba, picture_pair
 from .jscode import custom_js
 from .palettes import bare_figure
 from .refill import refill_callback
-
-STATUS_NAME = "explainer-status"
 
 
 @dataclass(frozen=True)
@@ -130,7 +129,7 @@ def image_picker(
     gallery.outline_line_color = None
     upload = FileInput(accept="image/*", name="upload", title="…or upload your own photo:")
     status = live_status(Div(text="Choose a photo to explain it instead; every view on this page follows.",
-                             name=STATUS_NAME, styles={"color": "#333"}))
+                             name=protocol.STATUS, styles={"color": "#333"}))
     # the keyboard's way through the gallery, and a text alternative for the thumbnails
     menu = gallery_menu(source, data["label"])
     as_image(gallery, f"{len(images)} photos to choose from: {', '.join(dict.fromkeys(data['label']))}. "

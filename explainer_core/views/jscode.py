@@ -3,6 +3,11 @@
 Each ``.js`` file is the body of a Bokeh ``CustomJS`` callback; the names it
 uses are the ``args`` passed here. Keeping them as files lets them be read,
 linted and tested as JavaScript rather than as strings inside Python.
+
+Bokeh's own ``CustomJS.from_file`` would read the same code, but it marks each
+callback ``module=False``, which every page would then carry for every callback;
+the default (``"auto"``) kept here already runs a body without ``export`` as a
+function, and the text is read once, not once per callback.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """How a view follows the picture the reader chooses in the browser.
 
 A view that shows numbers of the trace tags its root layout with a ``CustomJS``
-named :data:`REFILL_NAME`, whose code is ``explainer_core/js/refill_<view>.js``
-and whose args are the view's own data sources and glyph models. When the
+named :data:`~explainer_core.page.protocol.REFILL`, whose code is
+``explainer_core/js/refill_<view>.js`` and whose args are the view's own data sources and glyph models. When the
 picture changes, ``explainer_core/page/page.js`` runs every such callback with
 ``cb_data = {trace, picture, network, label}``, where ``trace`` comes from
 ``explainer_core/arithmetic/trace.js`` and has the same layout as the Python
@@ -14,14 +14,12 @@ from __future__ import annotations
 
 from bokeh.models import CustomJS
 
+from ..page import protocol
 from .jscode import custom_js
-
-#: Name of every refill callback; page.js finds them by it.
-REFILL_NAME = "explainer-refill"
 
 
 def refill_callback(view: str, **args) -> CustomJS:
     """The refill callback of ``view`` (code in ``js/refill_<view>.js``) bound to ``args``."""
     callback = custom_js(f"refill_{view}", **args)
-    callback.name = REFILL_NAME
+    callback.name = protocol.REFILL
     return callback

@@ -1,0 +1,54 @@
+"""Put the network and the browser's forward pass on every page whose views follow the picture.
+
+A page with an item marked by :data:`~explainer_core.page.protocol.TRACE_ATTRIBUTE`
+(a view holding refill callbacks) loads, after BokehJS, the shipped network and the
+page scripts (:data:`~explainer_core.page.protocol.PAGE_SCRIPTS`: the forward pass,
+preprocessing and ``page.js``), all from ``_static/explainer/``.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+from sphinx.application import Sphinx
+
+from ..protocol import NETWORK_JS, PAGE_SCRIPTS, SCRIPTS_STATIC, TRACE_ATTRIBUTE
+from .bokehjs import page_bundles
+
+
+def _write_scripts(app: Sphinx) -> None:
+    """Write the files once per build: the scripts copied from the package, the network
+    written from the shipped model (so the browser always runs the weights the chapters
+    were built with)."""
+    if app.builder.__dict__.get("_explainer_trace_written"):
+        return
+    from .. import webmodel
+    from ..examples import shipped_network
+
+    folder = Path(app.builder.outdir) / "_static" / SCRIPTS_STATIC
+    folder.mkdir(parents=True, exist_ok=True)
+    for source in webmodel.js_files():
+        shutil.copyfile(source, folder / source.name)
+    (folder / NETWORK_JS).write_text(webmodel.network_js(shipped_network()), encoding="utf-8")
+    app.builder.__dict__["_explainer_trace_written"] = True
+
+
+def _add_page_scripts(app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
+    if app.builder.format != "html":
+        return
+    body = context.get("body") or ""
+    if not (page_bundles(body) and TRACE_ATTRIBUTE in body):
+        return
+    _write_scripts(app)
+    for name in (NETWORK_JS, *PAGE_SCRIPTS):
+        app.builder.add_js_file(f"{SCRIPTS_STATIC}/{name}", defer="defer")
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    # The scripts need BokehJS on the page; setting its extension up first also connects
+    # its handler first, so these scripts load right after its bundles.
+    app.setup_extension(f"{__package__}.bokehjs")
+    app.connect("html-page-context", _add_page_scripts)
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
