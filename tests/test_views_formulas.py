@@ -155,6 +155,24 @@ def test_zoom_cells_show_the_window(keras_shipped):
     assert texts == [fmt(e.intermediate[9])]
 
 
+
+@pytest.mark.parametrize("position", [0, 60 * 7 + 9, 60 * 60 - 1])
+def test_relu_zoom_shows_the_neighbourhood(keras_shipped, position):
+    t, _ = keras_shipped
+    layout = relu_formula_view(t, "relu_1_2", 3, position=position, key="k")
+    cells = layout.select_one({"name": "k:zoom-cells"}).data
+    row, col = divmod(position, 60)
+    top, left = min(max(row - 1, 0), 57), min(max(col - 1, 0), 57)  # the 3×3 block stays inside the map
+    for role, side in (("near_in", "input"), ("near_out", "output")):
+        ks = [k for k, r in enumerate(cells["role"]) if r == role]
+        assert len(ks) == 9
+        for k in ks:
+            e = explain_relu(t, "relu_1_2", 3, top + cells["i"][k], left + cells["j"][k])
+            assert cells["value"][k] == getattr(e, side)
+    marks = layout.select_one({"name": "k:zoom-marks"}).data
+    centre = [k for k, r in enumerate(cells["role"]) if (cells["i"][k], cells["j"][k]) == (row - top, col - left)]
+    assert sorted(zip(marks["x"], marks["y"], strict=True)) == sorted((cells["x"][k], cells["y"][k]) for k in centre)
+
 # -- other networks: padding, strides, fused activations ------------------------------
 def test_views_build_and_show_padding_for_every_test_cnn(keras_traced):
     t, ref = keras_traced
