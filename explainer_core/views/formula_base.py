@@ -131,14 +131,13 @@ class FormulaView:
         in_mapper = map_mapper(self.trace, self.spec.name, self.channel, of_input=True)
         out_mapper = map_mapper(self.trace, self.spec.name, self.neuron)
         sources = self._sources()
+        # figures and their glyphs: the two heatmaps, then the zoom row filled for the first window
         p_in, p_out = self._heatmaps(sources, in_mapper, out_mapper, size=min(300, (width - 60) // 2))
-        p_zoom, sources["zoom"], sources["marks"] = self.zoom(in_mapper, out_mapper).figure(
-            f"{key}:zoom", cell_px=58, max_width=width
-        )
+        zoom = self.zoom(in_mapper, out_mapper)
+        p_zoom, sources["zoom"], sources["marks"] = zoom.figure(f"{key}:zoom", cell_px=58, max_width=width)
         self._fill_zoom(sources["zoom"], sources["marks"])
-        toggle, slider = play_controls(
-            key, self.out_h * self.out_w, interval=FORMULA_INTERVAL, value=self.position
-        )
+        # controls: the player, and the formula it drives
+        toggle, slider = play_controls(key, self.out_h * self.out_w, interval=FORMULA_INTERVAL, value=self.position)
         formula = Div(
             text=self.formula_html(),
             name=f"{key}:formula",
@@ -146,8 +145,10 @@ class FormulaView:
             sizing_mode="stretch_width",
             min_height=self.formula_height,
         )
+        # wiring: the slider moves the windows, the zoom and the formula; hovering a heatmap moves the slider
         meta = self._browser_meta()
         update = self._wire(sources, (p_in, p_out), toggle, slider, formula, meta)
+        # the layout, top to bottom; its tags carry the refill and the text alternatives
         arrow = Div(text="<div style='font-size:26px;color:#6b7280;padding-top:40px'>→</div>", width=30)
         note = Div(
             text=f"<div class='xv-note'>{self.note()}</div>", stylesheets=[panel_css()], sizing_mode="stretch_width"
