@@ -18,6 +18,7 @@ from .arithmetic.formulas import (
     explain_maxpool,
     explain_relu,
     explain_softmax,
+    window_origin,
 )
 from .arithmetic.hyperparams import check_hyperparameters, conv_output_size, window_positions
 from .arithmetic.network import Network
@@ -80,5 +81,6 @@ __all__ = [
     "shipped_network",
     "show",
     "trace",
+    "window_origin",
     "window_positions",
 ]

@@ -23,6 +23,7 @@ from explainer_core.arithmetic.formulas import (
     explain_maxpool,
     explain_relu,
     explain_softmax,
+    window_origin,
 )
 from explainer_core.arithmetic.network import Network
 from explainer_core.arithmetic.trace import trace
@@ -85,6 +86,23 @@ def test_conv_window_holds_padding_zeros_at_the_border():
     assert top < 0 and left < 0
     assert (e.window[:, :-top, :] == 0).all() and (e.window[:, :, :-left] == 0).all()
     assert (e.window[:, -top:, -left:] == 1).all()
+
+
+def test_one_window_rule_serves_every_sliding_step():
+    """window_origin, used by the explanations and the views, against the stride-and-padding arithmetic."""
+    network = Network.from_keras(seed_weights(strided_cnn(), seed=1))
+    result = trace(network, np.ones(network.input_shape, np.float32))
+    sliding = [s for s in network.layers if s.kind in ("conv", "maxpool")]
+    assert {s.kind for s in sliding} == {"conv", "maxpool"}
+    for spec in sliding:
+        (sh, sw), ((pt, _), (pl, _)) = spec.strides, spec.pads
+        out_h, out_w = spec.output_shape[:2]
+        for row, col in [(0, 0), (out_h - 1, out_w - 1), (out_h // 2, out_w // 3)]:
+            assert window_origin(spec, row, col) == (row * sh - pt, col * sw - pl)
+            explain = explain_conv if spec.kind == "conv" else explain_maxpool
+            assert explain(result, spec.name, 0, row, col).origin == window_origin(spec, row, col)
+    assert network.previous(sliding[0].name) == "input"
+    assert network.previous(sliding[1].name) == network.layers[network.index(sliding[1].name) - 1].name
 
 
 def test_relu_explanations_are_exact(traced):

@@ -199,13 +199,26 @@ def _pixel(spec: LayerSpec, neuron, row, col) -> tuple[int, int, int]:
     )
 
 
+def window_origin(spec: LayerSpec, row: int, col: int) -> tuple[int, int]:
+    """The input pixel at the top-left of the window behind output pixel (row, col).
+
+    The sliding-window rule of every convolution and pooling step, written once: the
+    window moves by the stride and starts ``pad`` pixels before the input (so the origin
+    can be negative, in the padding). The browser's twins are formula_position.js and
+    conv_elastic_position.js.
+    """
+    (sh, sw), ((pt, _), (pl, _)) = spec.strides, spec.pads
+    return row * sh - pt, col * sw - pl
+
+
 # -- one function per formula view ------------------------------------------
 def explain_conv(trace: Trace, layer: str, neuron: int, row: int, col: int) -> ConvExplanation:
     """The dot products behind output pixel (row, col) of convolutional neuron ``neuron``."""
     spec = _step(trace, layer, "conv")
     neuron, row, col = _pixel(spec, neuron, row, col)
-    (kh, kw), (sh, sw), pads = spec.window, spec.strides, spec.pads
-    top, left = row * sh, col * sw  # in the padded input
+    (kh, kw), pads = spec.window, spec.pads
+    origin = window_origin(spec, row, col)
+    top, left = origin[0] + pads[0][0], origin[1] + pads[1][0]  # in the padded input
     padded = ops.pad2d(trace.input_of(spec.name), pads)
     window = padded[top : top + kh, left : left + kw, :].transpose(2, 0, 1).copy()
     kernel = spec.kernel[:, :, :, neuron].transpose(2, 0, 1).copy()
@@ -219,7 +232,7 @@ def explain_conv(trace: Trace, layer: str, neuron: int, row: int, col: int) -> C
         neuron=neuron,
         row=row,
         col=col,
-        origin=(top - pads[0][0], left - pads[1][0]),
+        origin=origin,
         window=window,
         kernel=kernel,
         products=window * kernel,
@@ -251,12 +264,12 @@ def explain_maxpool(trace: Trace, layer: str, neuron: int, row: int, col: int) -
     """The window behind output pixel (row, col) of pooling neuron ``neuron``, and where its maximum is."""
     spec = _step(trace, layer, "maxpool")
     neuron, row, col = _pixel(spec, neuron, row, col)
-    (kh, kw), (sh, sw), pads = spec.window, spec.strides, spec.pads
-    top, left = row * sh, col * sw
+    (kh, kw), pads = spec.window, spec.pads
+    origin = window_origin(spec, row, col)
+    top, left = origin[0] + pads[0][0], origin[1] + pads[1][0]  # in the padded input
     padded = ops.pad2d(trace.input_of(spec.name)[:, :, neuron : neuron + 1], pads, -np.inf)
     window = padded[top : top + kh, left : left + kw, 0].copy()
     i, j = divmod(int(np.argmax(window)), kw)
-    origin = (top - pads[0][0], left - pads[1][0])
     return MaxPoolExplanation(
         layer=spec.name,
         neuron=neuron,

@@ -100,6 +100,11 @@ class Network:
         """Position of the step called ``name`` in :attr:`layers`."""
         return self.layers.index(self.layer(name))
 
+    def previous(self, name: str) -> str:
+        """The name of the step that feeds the step called ``name`` (the input's name for the first)."""
+        index = self.index(name)
+        return self.layers[index - 1].name if index > 0 else "input"
+
     def class_name(self, index: int) -> str:
         """The name of output class ``index``, or "class <index>" when the model has none."""
         if self.class_names is not None:

@@ -155,7 +155,7 @@ def map_mapper(trace: Trace, name: str, channel: int, *, of_input: bool = False)
         low, high = symmetric(float(np.abs(image).max()))
         return LinearColorMapper(palette=list(ACTIVATION), low=low, high=high)
     if of_input:
-        name = trace.network.layers[trace.network.index(name) - 1].name
+        name = trace.network.previous(name)
     low, high = color_ranges(trace)[name]
     return LinearColorMapper(palette=list(ACTIVATION), low=low, high=high)
 
@@ -171,7 +171,7 @@ def channel_name(trace: Trace, spec: LayerSpec, channel: int) -> str:
         if trace.image.shape[-1] == 3:
             return ("red", "green", "blue")[channel]
         return f"input · {channel}"
-    previous = trace.network.layers[trace.network.index(spec.name) - 1].name
+    previous = trace.network.previous(spec.name)
     return f"{previous} · {channel}"
 
 
@@ -425,8 +425,8 @@ def _window_columns(data: dict, spec: LayerSpec, position: int) -> tuple[dict, d
     height, width, _ = spec.input_shape
     out_h, out_w, _ = spec.output_shape
     r, c = divmod(position, out_w)
-    (kh, kw), (sh, sw), ((pt, _), (pl, _)) = spec.window, spec.strides, spec.pads
-    top, left = r * sh - pt, c * sw - pl
+    kh, kw = spec.window
+    top, left = formulas.window_origin(spec, r, c)
     windows = dict(x=[], y=[], width=[], height=[])
     for x0, y0, dw in zip(inputs["x"], inputs["y"], inputs["dw"], strict=True):
         unit = dw / width
@@ -684,7 +684,7 @@ def conv_elastic_view(
         names = [channel_name(trace, spec, c) for c in range(channels)]
         inputs_text = ", ".join(names[:-1]) + " and " + names[-1] if channels > 1 else names[0]
     else:
-        inputs_text = f"the maps of {trace.network.layers[trace.network.index(spec.name) - 1].name}"
+        inputs_text = f"the maps of {trace.network.previous(spec.name)}"
     as_image(p, f"The convolutional elastic view of {spec.name}")
     describe = describe_callback(
         "conv_elastic",

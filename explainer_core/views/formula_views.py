@@ -205,7 +205,7 @@ class _ReluFormula(FormulaView):
         data = relu_formula_data(trace, spec.name, neuron)
         neuron = check_index(neuron, spec.neurons, "neuron", spec.name)
         super().__init__(trace, spec, data, neuron, neuron, position=position, key=key)
-        self.previous = trace.network.layers[trace.network.index(spec.name) - 1].name
+        self.previous = trace.network.previous(spec.name)
         self.near = (_near(self.row, self.out_h), _near(self.col, self.out_w))
         self.near_size = (min(3, self.out_h), min(3, self.out_w))
 
@@ -282,7 +282,7 @@ class _MaxPoolFormula(FormulaView):
         data = maxpool_formula_data(trace, spec.name, neuron)
         neuron = check_index(neuron, spec.neurons, "neuron", spec.name)
         super().__init__(trace, spec, data, neuron, neuron, position=position, key=key)
-        self.previous = trace.network.layers[trace.network.index(spec.name) - 1].name
+        self.previous = trace.network.previous(spec.name)
 
     def titles(self) -> tuple[str, str]:
         return (
