@@ -43,6 +43,12 @@ function mapsOf(n) {
   return rows;
 }
 
+// The new colour ranges first, quietly: each map is then coloured once, when its image changes
+// just below (page.js, presetRanges).
+const ranges = unitRanges();
+const inRange = inputRange(ranges);
+window.ExplainerPage.presetRanges([...input_mappers.map((mapper) => [mapper, inRange]), [map_mapper, ranges[m.layer]]]);
+
 const neuron = select != null ? Number(select.value) : m.neuron;
 const images = [];
 for (let c = 0; c < channels; c++) images.push(plane(x.data, height, width, channels, c, likeInput));
@@ -55,14 +61,5 @@ if (bank_maps != null) {
 } else {
   maps.data = {...maps.data, image: mapsOf(neuron)};
 }
-
-const ranges = unitRanges();
-const [inLow, inHigh] = inputRange(ranges);
-for (const mapper of input_mappers) {
-  mapper.low = inLow;
-  mapper.high = inHigh;
-}
-map_mapper.low = ranges[m.layer][0];
-map_mapper.high = ranges[m.layer][1];
 
 return position.execute(slider);  // the readout, with the new numbers at the current window

@@ -20,6 +20,29 @@ const source = flattenAt > 0 ? trace.outputs[network.layers[flattenAt - 1].name]
 const dense = network.layers[flattenAt + 1];
 const [height, wide, channels] = source.shape;
 
+// the dense layer's outputs
+const values = Array.from(trace.outputs[dense.name].data);
+
+// colour ranges: source_range (the source layer's own range) and target_range, given first,
+// quietly, so that the maps and the output units are coloured once, as their data change below
+// (page.js, presetRanges)
+const ranges = window.ExplainerPage.colorRanges(trace, "layer");
+let range = ranges[m.source];
+if (range == null) {
+  let largest = 0;
+  for (const v of source.data) largest = Math.max(largest, Math.abs(v));
+  range = [-(largest || 1e-6), largest || 1e-6];
+}
+let lo = Math.min(...values);
+let hi = Math.max(...values);
+if (!m.is_logit) {
+  const limit = Math.max(Math.abs(lo), Math.abs(hi)) || 1e-6;
+  [lo, hi] = [-limit, limit];
+} else if (!(hi > lo)) {
+  [lo, hi] = [lo - 1, hi + 1];
+}
+window.ExplainerPage.presetRanges([[activation, range], [target_mapper, [lo, hi]]]);
+
 // the maps, top row first
 const {plane} = window.ExplainerPage;
 const like = maps.data.image[0];
@@ -30,8 +53,7 @@ maps.data = {...maps.data, image: images};
 // the flatten units: the input of the dense layer
 units.data = {...units.data, value: Float32Array.from(trace.flattened.data)};
 
-// the dense layer's outputs, and the probabilities when they are the logits
-const values = Array.from(trace.outputs[dense.name].data);
+// the probabilities, when the dense layer's outputs are the logits
 const probabilities = m.is_logit ? Array.from(trace.probabilities.data) : values.map(() => 0);
 const numbers = targets.data.value_text.some((s) => s !== "");
 targets.data = {
@@ -41,27 +63,6 @@ targets.data = {
   value_text: values.map((v) => (numbers ? (m.is_logit ? `z = ${fmt(v)}` : fmt(v)) : "")),
   prob_text: probabilities.map((p) => (numbers && m.is_logit ? `p = ${fmt(p)}` : "")),
 };
-
-// colour ranges: source_range (the source layer's own range) and target_range
-const ranges = window.ExplainerPage.colorRanges(trace, "layer");
-let range = ranges[m.source];
-if (range == null) {
-  let largest = 0;
-  for (const v of source.data) largest = Math.max(largest, Math.abs(v));
-  range = [-(largest || 1e-6), largest || 1e-6];
-}
-activation.low = range[0];
-activation.high = range[1];
-let lo = Math.min(...values);
-let hi = Math.max(...values);
-if (!m.is_logit) {
-  const limit = Math.max(Math.abs(lo), Math.abs(hi)) || 1e-6;
-  [lo, hi] = [-limit, limit];
-} else if (!(hi > lo)) {
-  [lo, hi] = [lo - 1, hi + 1];
-}
-target_mapper.low = lo;
-target_mapper.high = hi;
 
 if (focus.data.kind[0] === "auto") {
   let best = 0;

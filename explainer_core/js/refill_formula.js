@@ -32,6 +32,13 @@ const unitRanges = () => window.ExplainerPage.colorRanges(trace, "unit");
 // the range map_mapper gives the input of this step: the image's own, or the previous layer's
 const inputRange = (ranges) => window.ExplainerPage.inputRange(x.data, channels, index > 0 ? ranges[previous] : null);
 
+// The new colour ranges first, quietly: each heatmap is then coloured once, when its image changes,
+// and the zoom's cells when formula_position.js rewrites them (page.js, presetRanges).
+const ranges = unitRanges();
+const inRange = inputRange(ranges);
+const outRange = ranges[m.layer];
+window.ExplainerPage.presetRanges([[in_mapper, inRange], [out_mapper, outRange]]);
+
 const likeIn = src_in.data.image[0];
 const likeOut = src_out.data.image[0];
 let imageIn;
@@ -60,12 +67,9 @@ for (const [numbers, image] of [[numbers_in, imageIn], [numbers_out, imageOut]])
   if (numbers != null) numbers.data = {...numbers.data, text: Array.from(image, fmt)};
 }
 
-const ranges = unitRanges();
-const inRange = inputRange(ranges);
-const outRange = ranges[m.layer];
-[in_mapper.low, in_mapper.high] = inRange;
-[out_mapper.low, out_mapper.high] = outRange;
-// the zoom's cells keep their mapper's range beside them (formula_position.js picks text colours by it)
+// the zoom's cells keep their mapper's range beside them (formula_position.js picks text colours by
+// it). Written quietly: formula_position.js, run below, writes the zoom's data again, and that
+// redraws the cells once, with the new ranges and numbers.
 const z = zoom.data;
 const lo = Array.from(z.lo);
 const hi = Array.from(z.hi);
@@ -75,6 +79,6 @@ for (let k = 0; k < z.role.length; k++) {
     : role === "result" || role === "near_out" ? outRange : null;
   if (range != null) [lo[k], hi[k]] = range;
 }
-zoom.data = {...z, lo: lo, hi: hi};
+zoom.setv({data: {...z, lo: lo, hi: hi}}, {silent: true});
 
 return position.execute(slider);  // the zoom and the formula, with the new numbers at the current window

@@ -4,7 +4,7 @@
 //       mode, apply_mode (the colour-range callback), output_x, bar (longest bar), logit_mapper, detail,
 //       select (the detail's callback).
 const {trace} = cb_data;
-const {plane, colorRanges} = window.ExplainerPage;
+const {plane, colorRanges, presetRanges, colourOnce} = window.ExplainerPage;
 const network = trace.network;
 
 function maps(array) {
@@ -16,10 +16,24 @@ function maps(array) {
 const fresh = {input: maps(trace.image)};
 for (const layer of ranges.data.name) fresh[layer] = maps(trace.outputs[layer]);
 
-// Heatmaps: only the images change; positions stay.
-for (const [layer, images] of Object.entries(fresh)) {
-  sources[layer].data = {...sources[layer].data, image: images};
+// Colour ranges of every mode. The reader's current mode gives the mappers their new ranges before
+// the maps change, so that each map is coloured once (apply_mode, below, then finds them set).
+const limits = {name: ranges.data.name};
+for (const key of ["layer", "unit", "module", "global"]) {
+  const r = colorRanges(trace, key);
+  limits[key] = ranges.data.name.map((layer) => r[layer][1]);
 }
+ranges.data = limits;
+const {modes, mappers} = apply_mode.args;
+const current = limits[modes[mode.active]];
+presetRanges(limits.name.map((layer, i) => [mappers[layer], [-current[i], current[i]]]));
+
+// Heatmaps: only the images change; positions stay.
+colourOnce(Object.values(mappers), () => {
+  for (const [layer, images] of Object.entries(fresh)) {
+    sources[layer].data = {...sources[layer].data, image: images};
+  }
+});
 
 // The neurons' tooltips: the range of each map, and each class's probability.
 const probabilities = Array.from(trace.probabilities.data);
@@ -61,12 +75,5 @@ const logitLimit = Math.max(...logits.map(Math.abs)) || 1;
 logit_mapper.low = -logitLimit;
 logit_mapper.high = logitLimit;
 
-// Colour ranges of every mode, then the reader's current mode applied to the mappers.
-const limits = {name: ranges.data.name};
-for (const key of ["layer", "unit", "module", "global"]) {
-  const r = colorRanges(trace, key);
-  limits[key] = ranges.data.name.map((layer) => r[layer][1]);
-}
-ranges.data = limits;
 // (CustomJS code is not an async function: return the promise so page.js waits for it.)
 return apply_mode.execute(mode).then(() => (detail.visible ? select.execute(neurons) : undefined));

@@ -92,17 +92,17 @@
     const fitted = performance.now();
     const trace = root.ExplainerTrace.trace(network, picture.data);
     const traced = performance.now();
-    const refill = refilling.then(async () => {
-      if (!isLatest()) return false;
-      for (const callback of refillCallbacks()) {
+    const refill = refilling.then(() => isLatest() && withoutRelayout(async () => {
+      const callbacks = [...allModels()];
+      for (const callback of callbacks.filter((m) => m.name === REFILL)) {
         await callback.execute(callback, {trace, picture, network, label});
       }
       state.last = {label, trace, picture};
-      for (const callback of [...allModels()].filter((m) => m.name === DESCRIBE)) {
+      for (const callback of callbacks.filter((m) => m.name === DESCRIBE)) {
         await callback.execute(callback, {trace, label});
       }
       return true;
-    });
+    }));
     refilling = refill.catch(() => {});
     if (!(await refill)) return null;
     const refilled = performance.now();
@@ -112,6 +112,52 @@
     const p = trace.probabilities.data[trace.predictedClass];
     say(`Showing ${label}: the network says ${trace.predictedLabel} (${(100 * p).toFixed(1)} %).`, "info");
     return trace;
+  }
+
+  // The prototype BokehJS's Div views share (found once), for withoutRelayout.
+  let divViewPrototype;
+
+  function findDivViewPrototype() {
+    if (divViewPrototype === undefined) {
+      const index = root.Bokeh && root.Bokeh.index;
+      let found = null;
+      if (index != null && typeof index.query === "function") {
+        for (const view of index.query((v) => v.model != null && v.model.constructor.__name__ === "Div")) {
+          found = Object.getPrototypeOf(view);
+          break;
+        }
+      }
+      if (found == null) return null;  // no Div drawn yet: look again next time
+      divViewPrototype = found;
+    }
+    return divViewPrototype;
+  }
+
+  /**
+   * Run ``work()`` (async) while a change of a Div's text redraws that Div alone. BokehJS otherwise lays
+   * out every figure of the page again, synchronously, after each change of a Div's text, and the
+   * refills rewrite readouts and formulas. The Div's size follows from the browser's layout as before,
+   * and a Div (or a column around it) whose size changes is laid out again by BokehJS's own resize
+   * observer, as after any resize.
+   */
+  async function withoutRelayout(work) {
+    const proto = findDivViewPrototype();
+    if (proto == null) return work();
+    const own = Object.getOwnPropertyDescriptor(proto, "rerender");
+    Object.defineProperty(proto, "rerender", {
+      configurable: true,
+      writable: true,
+      value() {
+        this.render();
+        this.r_after_render();
+      },
+    });
+    try {
+      return await work();
+    } finally {
+      if (own) Object.defineProperty(proto, "rerender", own);
+      else delete proto.rerender;
+    }
   }
 
   // -- helpers the views' refill callbacks share ------------------------------
@@ -152,18 +198,34 @@
     return mode === "global" ? [groups.flat()] : groups;
   }
 
+  // the largest |value| of every heatmap layer of a trace, found once per trace (every view asks)
+  const largestOf = new WeakMap();
+
+  function largestValues(trace) {
+    let largest = largestOf.get(trace);
+    if (largest == null) {
+      largest = {};
+      for (const name of scaleGroups(trace.network, "global")[0] || []) {
+        const values = trace.outputs[name].data;
+        let top = 0;
+        for (let i = 0; i < values.length; i++) {
+          const a = Math.abs(values[i]);
+          if (a > top) top = a;
+        }
+        largest[name] = top;
+      }
+      largestOf.set(trace, largest);
+    }
+    return largest;
+  }
+
   /** The symmetric colour range of every heatmap layer: explainer_core.arithmetic.scales.color_ranges. */
   function colorRanges(trace, mode) {
+    const layerLargest = largestValues(trace);
     const ranges = {};
     for (const group of scaleGroups(trace.network, mode)) {
       let largest = 0;
-      for (const name of group) {
-        const values = trace.outputs[name].data;
-        for (let i = 0; i < values.length; i++) {
-          const a = Math.abs(values[i]);
-          if (a > largest) largest = a;
-        }
-      }
+      for (const name of group) if (layerLargest[name] > largest) largest = layerLargest[name];
       for (const name of group) ranges[name] = largest === 0 ? [-1, 1] : [-largest, largest];
     }
     return ranges;
@@ -187,6 +249,48 @@
     return [-limit, limit];
   }
 
+  /**
+   * Give colour mappers their new ranges ([[mapper, [low, high]], ...]) before the images they colour
+   * are replaced, without colouring the old images again. BokehJS recolours every image of a mapper
+   * on each change of its low and of its high, and again when the images change: set quietly first,
+   * each new image is coloured once, with its new range (colour bars follow, as the images are
+   * coloured). A later assignment of the same numbers changes nothing. Only for mappers all of whose
+   * images (and glyphs coloured through them) get new data right after.
+   */
+  function presetRanges(pairs) {
+    for (const [mapper, [low, high]] of pairs) mapper.setv({low, high}, {silent: true});
+  }
+
+  /**
+   * Run ``replace()``, which gives new images to glyphs coloured by ``mappers``, with each mapper's
+   * palette converted once and its colour bars redrawn once, at the end. BokehJS otherwise converts
+   * the palette (hundreds of colour strings) for every image it colours, and redraws every colour bar
+   * of the mapper after every image. The colours are the same: each image is still mapped by its
+   * mapper, with the same palette and range. Returns what ``replace`` returns.
+   */
+  function colourOnce(mappers, replace) {
+    const held = [];
+    for (const mapper of new Set(mappers)) {
+      const signal = mapper.metrics_change;
+      const entry = {mapper, signal, emitted: false};
+      // an own property in front of BokehJS's getter, which builds the palette anew on every read
+      Object.defineProperty(mapper, "rgba_mapper", {value: mapper.rgba_mapper, configurable: true});
+      if (signal != null) signal.emit = () => { entry.emitted = true; };
+      held.push(entry);
+    }
+    try {
+      return replace();
+    } finally {
+      for (const {mapper, signal, emitted} of held) {
+        delete mapper.rgba_mapper;
+        if (signal != null) {
+          delete signal.emit;
+          if (emitted) signal.emit();
+        }
+      }
+    }
+  }
+
   root.ExplainerPage = {showImage, refillCallbacks, state, REFILL, STATUS, grid, plane, scaleGroups, colorRanges,
-                        inputRange};
+                        inputRange, presetRanges, colourOnce};
 })(window);
