@@ -196,7 +196,7 @@ def test_explanations_are_frozen(vgg_trace):
         (lambda t: explain_conv(t, "conv_1_1", 0, 0, -1), r"Column -1 is out of range"),
         (lambda t: explain_conv(t, "conv_1_1", 0, 1.5, 0), r"whole number"),
         (lambda t: explain_conv(t, "conv_1_1", True, 0, 0), r"whole number"),
-        (lambda t: explain_conv(t, "relu_1_1", 0, 0, 0), r"'relu_1_1' is a relu layer, not a conv layer"),
+        (lambda t: explain_conv(t, "relu_1_1", 0, 0, 0), r"'relu_1_1' is a relu layer, not a convolutional layer"),
         (lambda t: explain_conv(t, "conv_9", 0, 0, 0), r"no layer called 'conv_9'"),
         (lambda t: explain_relu(t, "relu_1_1", 0), r"row must be a whole number"),
         (lambda t: explain_maxpool(t, "max_pool_2", 0, 13, 0), r"Row 13 is out of range"),

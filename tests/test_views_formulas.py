@@ -220,7 +220,7 @@ def test_the_player_covers_every_output_pixel(keras_shipped):
     ("view", "args", "message"),
     [
         (relu_formula_view, ("conv_1_1", 0), "'conv_1_1' is a conv layer, not a ReLU layer of image maps"),
-        (maxpool_formula_view, ("relu_1_1", 0), "not a max pooling layer of image maps; those are max_pool_1, "),
+        (maxpool_formula_view, ("relu_1_1", 0), "; the max pooling layers of image maps are max_pool_1, "),
         (conv_formula_view, ("max_pool_2", 0, 0), "not a convolutional layer"),
         (conv_formula_view, ("conv_1_1", 0, 3), r"Channel 3 is out of range: 'conv_1_1' has 3 channels \(0 to 2\)"),
         (conv_formula_view, ("conv_1_2", 10, 0), "Neuron 10 is out of range"),

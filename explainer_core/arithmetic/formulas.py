@@ -160,16 +160,38 @@ def _last(trace: Trace, kind: str) -> LayerSpec:
     return [s for s in trace.network.layers if s.kind == kind][-1]
 
 
-def _step(trace: Trace, layer: str, kind: str) -> LayerSpec:
-    """The step ``layer`` of ``kind``; a fused Keras layer's name finds its ``kind`` part too."""
+#: How the book names each kind of step in a message.
+KIND_NAMES = {"conv": "convolutional", "relu": "ReLU", "maxpool": "max pooling", "flatten": "flatten",
+              "dense": "dense", "softmax": "softmax"}
+
+
+def find_step(trace: Trace, layer: str | None, kind: str, *, image_maps: bool = False) -> LayerSpec:
+    """The step ``layer`` of ``kind`` (default: the first one), or a :class:`TraceError` naming the choices.
+
+    The one resolver the explanations and the views share. A fused Keras layer's name
+    finds its ``kind`` part (``"conv_a"`` for ``Conv2D(activation="relu")`` finds the step
+    ``"conv_a_conv"``). With ``image_maps``, only steps whose output is a stack of maps count.
+    """
     check_trace(trace)
     network = trace.network
-    fused = [s for s in network.layers if s.keras_name == layer and s.kind == kind]
-    if len(fused) == 1:  # e.g. "conv_a" for Conv2D(activation="relu") finds the step "conv_a_conv"
+    what = KIND_NAMES.get(kind, kind)
+    maps = " of image maps" if image_maps else ""
+    choices = [s.name for s in network.layers if s.kind == kind and (not image_maps or len(s.output_shape) == 3)]
+    if not choices:
+        raise TraceError(f"This network has no {what} layer{maps} to explain.")
+    if layer is None:
+        return network.layer(choices[0])
+    if not isinstance(layer, str):
+        raise TraceError(f"The layer must be given by its name, one of {', '.join(choices)}; got {layer!r}.")
+    fused = [s for s in network.layers if s.keras_name == layer and s.name in choices]
+    if len(fused) == 1:
         return fused[0]
     spec = network.layer(layer)
-    if spec.kind != kind:
-        raise TraceError(f"{layer!r} is a {spec.kind} layer, not a {kind} layer.")
+    if spec.name not in choices:
+        detail = f"a {spec.kind} layer" if spec.kind != kind else "a layer that outputs a vector"
+        raise TraceError(
+            f"{layer!r} is {detail}, not a {what} layer{maps}; the {what} layers{maps} are {', '.join(choices)}."
+        )
     return spec
 
 
@@ -214,7 +236,7 @@ def window_origin(spec: LayerSpec, row: int, col: int) -> tuple[int, int]:
 # -- one function per formula view ------------------------------------------
 def explain_conv(trace: Trace, layer: str, neuron: int, row: int, col: int) -> ConvExplanation:
     """The dot products behind output pixel (row, col) of convolutional neuron ``neuron``."""
-    spec = _step(trace, layer, "conv")
+    spec = find_step(trace, layer, "conv")
     neuron, row, col = _pixel(spec, neuron, row, col)
     (kh, kw), pads = spec.window, spec.pads
     origin = window_origin(spec, row, col)
@@ -247,7 +269,7 @@ def explain_relu(
     trace: Trace, layer: str, neuron: int, row: int | None = None, col: int | None = None
 ) -> ReluExplanation:
     """max(0, x) for one element; ``row`` and ``col`` are needed after an image-shaped layer only."""
-    spec = _step(trace, layer, "relu")
+    spec = find_step(trace, layer, "relu")
     x = trace.input_of(spec.name)
     if len(spec.output_shape) == 3:
         neuron, row, col = _pixel(spec, neuron, row, col)
@@ -262,7 +284,7 @@ def explain_relu(
 
 def explain_maxpool(trace: Trace, layer: str, neuron: int, row: int, col: int) -> MaxPoolExplanation:
     """The window behind output pixel (row, col) of pooling neuron ``neuron``, and where its maximum is."""
-    spec = _step(trace, layer, "maxpool")
+    spec = find_step(trace, layer, "maxpool")
     neuron, row, col = _pixel(spec, neuron, row, col)
     (kh, kw), pads = spec.window, spec.pads
     origin = window_origin(spec, row, col)
@@ -294,7 +316,7 @@ def explain_flatten(trace: Trace, unit: int) -> FlattenExplanation:
 
 def explain_dense(trace: Trace, unit: int, layer: str | None = None) -> DenseExplanation:
     """The terms of one dense unit; by default of the logit of class ``unit``, before the softmax."""
-    spec = _last(trace, "dense") if layer is None else _step(trace, layer, "dense")
+    spec = _last(trace, "dense") if layer is None else find_step(trace, layer, "dense")
     unit = check_index(unit, spec.output_shape[0], "unit", spec.name)
     inputs = trace.input_of(spec.name)
     terms = ops.dense_terms(inputs, spec.kernel[:, unit : unit + 1])  # (1, inputs): summed as in ops.dense

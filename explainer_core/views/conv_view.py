@@ -41,11 +41,9 @@ from bokeh.models import (
 from bokeh.transform import transform
 
 from ..arithmetic import formulas
-from ..arithmetic.formulas import check_trace
 from ..arithmetic.network import LayerSpec
 from ..arithmetic.scales import color_ranges
 from ..arithmetic.trace import Trace
-from ..errors import TraceError
 from .access import as_image, describe_callback, picture_name, signed_hover
 from .jscode import custom_js
 from .palettes import ACTIVATION, INPUT_CHANNELS, WEIGHT, bare_figure, symmetric
@@ -103,29 +101,8 @@ BUTTON_CSS = """
 
 # -- checking the request -------------------------------------------------------
 def conv_step(trace: Trace, layer: str | None = None) -> LayerSpec:
-    """The convolution step ``layer`` (default: the first), or a :class:`TraceError` naming the choices.
-
-    A Keras ``Conv2D(activation="relu")`` is two steps; its Keras name finds the convolution.
-    """
-    check_trace(trace)
-    network = trace.network
-    convs = [s.name for s in network.layers if s.kind == "conv"]
-    if not convs:
-        raise TraceError("This network has no convolutional layer to explain.")
-    if layer is None:
-        return network.layer(convs[0])
-    if not isinstance(layer, str):
-        raise TraceError(f"The layer must be given by its name, one of {', '.join(convs)}; got {layer!r}.")
-    fused = [s for s in network.layers if s.keras_name == layer and s.kind == "conv"]
-    if len(fused) == 1:  # the convolution of a Conv2D(activation="relu"), named after the Keras layer
-        return fused[0]
-    spec = network.layer(layer)
-    if spec.kind != "conv":
-        raise TraceError(
-            f"{layer!r} is a {spec.kind} layer, not a convolutional layer; "
-            f"the convolutional layers are {', '.join(convs)}."
-        )
-    return spec
+    """The convolution step ``layer`` (default: the first): :func:`formulas.find_step` for convolutions."""
+    return formulas.find_step(trace, layer, "conv")
 
 
 def check_index(value, size: int, what: str, layer: str) -> int:

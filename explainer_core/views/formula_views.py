@@ -32,10 +32,9 @@ from __future__ import annotations
 import numpy as np
 from bokeh.models import LinearColorMapper
 
-from ..arithmetic.formulas import check_trace, explain_conv, explain_maxpool, explain_relu
+from ..arithmetic.formulas import explain_conv, explain_maxpool, explain_relu, find_step
 from ..arithmetic.network import LayerSpec
 from ..arithmetic.trace import Trace
-from ..errors import TraceError
 from .conv_view import VIEW_WIDTH, channel_name, check_index, conv_step, fmt, is_image_input, weight_limit
 from .formula_base import NO_PADDING, FormulaView, _Zoom, num
 from .palettes import WEIGHT
@@ -52,24 +51,6 @@ __all__ = [
 
 
 # -- checking the request -------------------------------------------------------
-def _spatial_step(trace: Trace, layer: str | None, kind: str, what: str) -> LayerSpec:
-    """The image-shaped step ``layer`` of ``kind`` (default: the first one), or a TraceError naming the choices."""
-    check_trace(trace)
-    network = trace.network
-    choices = [s.name for s in network.layers if s.kind == kind and len(s.output_shape) == 3]
-    if not choices:
-        raise TraceError(f"This network has no {what} layer on an image-shaped input to explain.")
-    if layer is None:
-        return network.layer(choices[0])
-    if not isinstance(layer, str):
-        raise TraceError(f"The layer must be given by its name, one of {', '.join(choices)}; got {layer!r}.")
-    spec = network.layer(layer)
-    if spec.name not in choices:
-        detail = f"a {spec.kind} layer" if spec.kind != kind else "a layer that outputs a vector"
-        raise TraceError(f"{layer!r} is {detail}, not a {what} layer of image maps; those are {', '.join(choices)}.")
-    return spec
-
-
 # -- the data -------------------------------------------------------------------
 def _map_source(image: np.ndarray) -> dict[str, list]:
     """One heatmap, drawn with its top-left corner at (0, height) in its own figure."""
@@ -120,12 +101,12 @@ def _before_after(trace: Trace, spec: LayerSpec, neuron: int) -> dict[str, dict]
 
 def relu_formula_data(trace: Trace, layer: str | None = None, neuron: int = 0) -> dict[str, dict]:
     """What the ReLU formula view holds: map ``neuron`` before (``input``) and after (``output``) the ReLU."""
-    return _before_after(trace, _spatial_step(trace, layer, "relu", "ReLU"), neuron)
+    return _before_after(trace, find_step(trace, layer, "relu", image_maps=True), neuron)
 
 
 def maxpool_formula_data(trace: Trace, layer: str | None = None, neuron: int = 0) -> dict[str, dict]:
     """What the max pooling formula view holds: map ``neuron`` before (``input``) and after (``output``) pooling."""
-    return _before_after(trace, _spatial_step(trace, layer, "maxpool", "max pooling"), neuron)
+    return _before_after(trace, find_step(trace, layer, "maxpool", image_maps=True), neuron)
 
 
 # -- the three kinds ------------------------------------------------------------
@@ -201,7 +182,7 @@ class _ReluFormula(FormulaView):
     kind = "relu"
 
     def __init__(self, trace: Trace, layer: str | None, neuron: int, *, position=0, key=None):
-        spec = _spatial_step(trace, layer, "relu", "ReLU")
+        spec = find_step(trace, layer, "relu", image_maps=True)
         data = relu_formula_data(trace, spec.name, neuron)
         neuron = check_index(neuron, spec.neurons, "neuron", spec.name)
         super().__init__(trace, spec, data, neuron, neuron, position=position, key=key)
@@ -278,7 +259,7 @@ class _MaxPoolFormula(FormulaView):
     padding_text = "\u2212\u221e"
 
     def __init__(self, trace: Trace, layer: str | None, neuron: int, *, position=0, key=None):
-        spec = _spatial_step(trace, layer, "maxpool", "max pooling")
+        spec = find_step(trace, layer, "maxpool", image_maps=True)
         data = maxpool_formula_data(trace, spec.name, neuron)
         neuron = check_index(neuron, spec.neurons, "neuron", spec.name)
         super().__init__(trace, spec, data, neuron, neuron, position=position, key=key)
