@@ -403,6 +403,9 @@ def test_a_phone_reads_every_chapter_without_sideways_scrolling(browser_page, do
     page = open_book(browser_page, docname, phone=True)
     width = page.evaluate("document.scrollingElement.scrollWidth")
     assert width <= PHONE["width"], f"the page scrolls sideways at {PHONE['width']} px ({width} px)"
+    # a view that ends up wider than its box becomes focusable, whenever Bokeh's last layout pass comes
+    page.wait_for_function("""() => [...document.querySelectorAll('.explainer-bokeh')]
+        .every((box) => box.scrollWidth <= box.clientWidth + 1 || box.tabIndex === 0)""")
     boxes = page.evaluate("""() => {
         const notes = [...document.querySelectorAll('aside.margin, div.margin')].map((n) => n.getBoundingClientRect());
         return [...document.querySelectorAll('.explainer-bokeh')].map((box) => {

@@ -58,7 +58,11 @@ if (box != null && window.ResizeObserver != null) {
       box.removeAttribute("aria-label");
     }
   };
-  new ResizeObserver(scrollable).observe(box);
+  // Watch the box and what Bokeh draws in it: the drawing can grow wider after this script
+  // has run (a late layout pass), and then only the content changes size, not the box.
+  const observer = new ResizeObserver(scrollable);
+  observer.observe(box);
+  if (rootView.el !== box) observer.observe(rootView.el);
 }
 
 for (const model of models) {
