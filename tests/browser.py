@@ -70,8 +70,9 @@ CHROMIUM_ARGS = [
     "--no-proxy-server",
 ]
 VIEWPORT = {"width": 1280, "height": 800}
-#: Milliseconds to wait for a page and its Bokeh items.
-TIMEOUT_MS = 20_000
+#: Milliseconds to wait for a page, its Bokeh items or any awaited state: generous, because a
+#: busy 2-core machine may be slow, and a wait ends as soon as its condition holds.
+TIMEOUT_MS = 60_000
 #: The CSS class of the wrapper explainer_core.page.embed puts around each Bokeh item.
 MARKER = ".explainer-bokeh"
 
@@ -183,6 +184,8 @@ class BookPage:
     http_errors: list[str] = field(default_factory=list)
     external_requests: list[str] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
+    #: How many pages this tab has opened; a request belongs to the visit it started in.
+    visits: int = 0
 
     def url(self, path: str) -> str:
         return urljoin(self.base_url, path)
@@ -193,6 +196,7 @@ class BookPage:
 
     def goto(self, path: str, wait_for_plots: bool = True):
         """Open ``path`` (relative to the book root), wait for load and for every Bokeh item."""
+        self.visits += 1
         response = self.page.goto(self.url(path), wait_until="load", timeout=TIMEOUT_MS)
         assert response is not None and response.ok, f"{path}: HTTP {response and response.status}"
         if wait_for_plots:
@@ -302,8 +306,12 @@ def browser_page(chromium, book_server: str, book_html: Path) -> Iterator[BookPa
             aborted.add(url)
             route.abort("blockedbyclient")
 
+    started_in: dict[object, int] = {}
+
     def failed(request) -> None:
-        if request.url not in aborted:
+        # leaving a page aborts what it still had in flight (its icon, say): not a failure of either page
+        left_behind = request.failure == "net::ERR_ABORTED" and started_in.get(request, book.visits) < book.visits
+        if request.url not in aborted and not left_behind:
             book.failed_requests.append(f"{request.url}: {request.failure}")
 
     def responded(response) -> None:
@@ -313,6 +321,7 @@ def browser_page(chromium, book_server: str, book_html: Path) -> Iterator[BookPa
     context.route("**/*", route)
     page.on("console", lambda message: message.type == "error" and book.console_errors.append(message.text))
     page.on("pageerror", lambda error: book.page_errors.append(str(error)))
+    page.on("request", lambda request: started_in.setdefault(request, book.visits))
     page.on("requestfailed", failed)
     page.on("response", responded)
     page.on("websocket", lambda socket: book.external_requests.append(f"websocket {socket.url}"))

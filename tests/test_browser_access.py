@@ -139,7 +139,7 @@ def status_text(page) -> str:
 
 def wait_for_new_status(page, before: str) -> str:
     page.wait_for_function("(before) => { const t = window.__model('explainer-status').text; "
-                           "return t !== before && t.startsWith('Showing'); }", arg=before, timeout=20_000)
+                           "return t !== before && t.startsWith('Showing'); }", arg=before)
     return status_text(page)
 
 
@@ -185,7 +185,7 @@ def test_a_new_picture_is_announced_and_every_plot_describes_it(browser_page, do
     assert text in page.get_by_role("status").aria_snapshot()
 
     page.wait_for_function("(picture) => window.__figures().every((f) => f.name === 'gallery_plot' || "
-                           "f.label.includes(picture))", arg=picture, timeout=10_000)
+                           "f.label.includes(picture))", arg=picture)
     after = {f["name"]: f["label"] for f in page.evaluate("() => window.__figures()")}
     for name, label in after.items():
         if name != "gallery_plot":
@@ -334,7 +334,7 @@ def test_tooltips_write_negative_numbers_with_a_minus_sign(browser_page):
     page.mouse.move(point[0] - 3, point[1] - 3)
     page.mouse.move(*point)
     page.wait_for_function("() => window.__deep(document, '.bk-tooltip-row-value, .bk-tooltip-content')"
-                           ".some((e) => e.textContent.includes('\u2212'))", timeout=5000)
+                           ".some((e) => e.textContent.includes('\u2212'))")
     shown = " ".join(page.evaluate("() => window.__deep(document, '.bk-tooltip-content').map((e) => e.textContent)"))
     values = t.outputs[layer][..., neuron]
     low, high = (f"{v:.2f}".replace("-", "\u2212") for v in (values.min(), values.max()))

@@ -79,7 +79,7 @@ def click(page, name: str) -> None:
 
 
 def wait_for_text(page, name: str, text: str) -> str:
-    page.wait_for_function("([name, text]) => window.__model(name).text.includes(text)", arg=[name, text], timeout=5000)
+    page.wait_for_function("([name, text]) => window.__model(name).text.includes(text)", arg=[name, text])
     return model_value(page, name, "text")
 
 

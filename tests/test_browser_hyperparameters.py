@@ -67,7 +67,6 @@ def set_sliders(page, n: int, p: int, k: int, s: int) -> None:
         """([count, titles]) => window.__model('hyper:cells').data.x.length === count &&
             JSON.stringify(Array.from(window.__model('hyper:titles').data.text)) === JSON.stringify(titles)""",
         arg=[len(expected["cells"]["x"]), expected["titles"]["text"]],
-        timeout=5000,
     )
 
 

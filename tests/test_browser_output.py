@@ -91,7 +91,7 @@ def click(page, figure: str, x: float, y: float) -> None:
 
 
 def wait_for(page, expression: str, arg=None) -> None:
-    page.wait_for_function(f"(arg) => {expression}", arg=arg, timeout=5000)
+    page.wait_for_function(f"(arg) => {expression}", arg=arg)
 
 
 def choose_photo(page, index: int = -1):
