@@ -233,16 +233,21 @@ def window_origin(spec: LayerSpec, row: int, col: int) -> tuple[int, int]:
     return row * sh - pt, col * sw - pl
 
 
+def _window_block(spec: LayerSpec, values: np.ndarray, row: int, col: int, fill: float = 0.0):
+    """The window's origin and its (kh, kw, C) block of ``values``, the padding filled with ``fill``."""
+    (kh, kw), pads = spec.window, spec.pads
+    origin = window_origin(spec, row, col)
+    top, left = origin[0] + pads[0][0], origin[1] + pads[1][0]  # in the padded input
+    return origin, ops.pad2d(values, pads, fill)[top : top + kh, left : left + kw, :]
+
+
 # -- one function per formula view ------------------------------------------
 def explain_conv(trace: Trace, layer: str, neuron: int, row: int, col: int) -> ConvExplanation:
     """The dot products behind output pixel (row, col) of convolutional neuron ``neuron``."""
     spec = find_step(trace, layer, "conv")
     neuron, row, col = _pixel(spec, neuron, row, col)
-    (kh, kw), pads = spec.window, spec.pads
-    origin = window_origin(spec, row, col)
-    top, left = origin[0] + pads[0][0], origin[1] + pads[1][0]  # in the padded input
-    padded = ops.pad2d(trace.input_of(spec.name), pads)
-    window = padded[top : top + kh, left : left + kw, :].transpose(2, 0, 1).copy()
+    origin, block = _window_block(spec, trace.input_of(spec.name), row, col)
+    window = block.transpose(2, 0, 1).copy()
     kernel = spec.kernel[:, :, :, neuron].transpose(2, 0, 1).copy()
     intermediate = trace.intermediates[spec.name][neuron, :, row, col].copy()
     total = intermediate[0]
@@ -286,12 +291,9 @@ def explain_maxpool(trace: Trace, layer: str, neuron: int, row: int, col: int) -
     """The window behind output pixel (row, col) of pooling neuron ``neuron``, and where its maximum is."""
     spec = find_step(trace, layer, "maxpool")
     neuron, row, col = _pixel(spec, neuron, row, col)
-    (kh, kw), pads = spec.window, spec.pads
-    origin = window_origin(spec, row, col)
-    top, left = origin[0] + pads[0][0], origin[1] + pads[1][0]  # in the padded input
-    padded = ops.pad2d(trace.input_of(spec.name)[:, :, neuron : neuron + 1], pads, -np.inf)
-    window = padded[top : top + kh, left : left + kw, 0].copy()
-    i, j = divmod(int(np.argmax(window)), kw)
+    origin, block = _window_block(spec, trace.input_of(spec.name)[:, :, neuron : neuron + 1], row, col, -np.inf)
+    window = block[:, :, 0].copy()
+    i, j = divmod(int(np.argmax(window)), spec.window[1])
     return MaxPoolExplanation(
         layer=spec.name,
         neuron=neuron,
