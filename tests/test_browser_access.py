@@ -270,7 +270,7 @@ def test_the_overview_opens_a_maps_detail_from_the_keyboard_alone(browser_page):
 
 
 def fmt(value) -> str:
-    from explainer_core.views.conv_view import fmt as view_fmt
+    from explainer_core.views.kit import fmt as view_fmt
 
     return view_fmt(float(value))
 

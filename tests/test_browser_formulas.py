@@ -16,7 +16,7 @@ import pytest
 
 from explainer_core.arithmetic.formulas import explain_conv, explain_maxpool
 from explainer_core.page.examples import default_example, default_trace
-from explainer_core.views.conv_view import fmt
+from explainer_core.views.kit import fmt
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

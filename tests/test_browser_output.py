@@ -20,11 +20,12 @@ import re
 import numpy as np
 import pytest
 
+from explainer_core.arithmetic.scales import target_range
 from explainer_core.arithmetic.trace import trace
 from explainer_core.data.preprocess import prepare_image
 from explainer_core.page.examples import default_example, default_trace, shipped_network
-from explainer_core.views.conv_view import VIEW_WIDTH
-from explainer_core.views.flatten_view import _readout_html, flatten_data, flatten_view, source_range, target_range
+from explainer_core.views.flatten_view import _readout_html, flatten_data, flatten_view, source_range
+from explainer_core.views.kit import VIEW_WIDTH
 from explainer_core.views.softmax_view import _table_geometry, softmax_data, softmax_view
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

@@ -142,7 +142,7 @@ def test_browser_colour_ranges_equal_python(browser_page, mode):
         """async ([file, mode]) => {
             const bytes = Uint8Array.from(atob(file), (c) => c.charCodeAt(0));
             const trace = await ExplainerPage.showImage(new Blob([bytes]), {label: "test"});
-            return ExplainerPage.colorRanges(trace, mode);
+            return ExplainerKit.colorRanges(trace, mode);
         }""",
         [files[0], mode],
     )

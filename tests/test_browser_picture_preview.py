@@ -20,7 +20,8 @@ from PIL import Image
 from explainer_core.arithmetic.trace import trace
 from explainer_core.data.preprocess import load_pil, prepare_image, to_rgb
 from explainer_core.page.examples import shipped_network
-from explainer_core.views.input_view import input_data, input_view
+from explainer_core.views.input_view import input_view
+from explainer_core.views.kit.pictures import input_data
 
 from .test_browser_picker import model_value, status, upload, wait_for_status
 

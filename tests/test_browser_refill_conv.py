@@ -25,7 +25,7 @@ from explainer_core.arithmetic.formulas import explain_conv, explain_maxpool
 from explainer_core.arithmetic.trace import trace
 from explainer_core.data.preprocess import prepare_image
 from explainer_core.page.examples import default_trace, shipped_network
-from explainer_core.views.conv_view import _readout_html, conv_elastic_data, conv_elastic_view, map_mapper
+from explainer_core.views.conv_view import _readout_html, conv_elastic_data, conv_elastic_view
 from explainer_core.views.formula_views import (
     _ConvFormula,
     _MaxPoolFormula,
@@ -37,6 +37,7 @@ from explainer_core.views.formula_views import (
     relu_formula_data,
     relu_formula_view,
 )
+from explainer_core.views.kit import map_mapper
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

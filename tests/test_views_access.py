@@ -11,13 +11,13 @@ from explainer_core.arithmetic.trace import trace
 from explainer_core.page import protocol
 from explainer_core.page.embed import show
 from explainer_core.page.examples import default_example, default_trace
-from explainer_core.views import access
 from explainer_core.views.conv_view import conv_elastic_view
 from explainer_core.views.flatten_view import flatten_view
 from explainer_core.views.formula_views import conv_formula_view, maxpool_formula_view, relu_formula_view
 from explainer_core.views.hyperparameter_widget import hyperparameter_widget
 from explainer_core.views.image_picker import GalleryImage, image_picker
 from explainer_core.views.input_view import input_view
+from explainer_core.views.kit import access
 from explainer_core.views.overview import neuron_menu, overview, overview_data
 from explainer_core.views.softmax_view import softmax_view
 

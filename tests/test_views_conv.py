@@ -18,14 +18,8 @@ from bokeh.models import ColumnDataSource, Div, Select, Slider, Toggle
 from explainer_core.arithmetic.network import Network
 from explainer_core.arithmetic.trace import trace
 from explainer_core.errors import TraceError
-from explainer_core.views.conv_view import (
-    ELASTIC_BUDGET,
-    conv_elastic_data,
-    conv_elastic_view,
-    conv_step,
-    fmt,
-)
-from explainer_core.views.jscode import js_source
+from explainer_core.views.conv_view import ELASTIC_BUDGET, conv_elastic_data, conv_elastic_view
+from explainer_core.views.kit import conv_step, fmt, js_source
 from tests.keras_reference import ATOL, KerasReference, fitted
 
 
@@ -131,7 +125,7 @@ def test_controls_and_initial_readout(keras_shipped):
         assert fmt(value) in readout
     # the callbacks are the package's .js files, not strings in Python
     codes = {cb.code for cb in slider.js_property_callbacks["change:value"]}
-    assert js_source("conv_elastic_position") in codes
+    assert js_source("conv_view/position") in codes
 
 
 # -- other networks ----------------------------------------------------------------

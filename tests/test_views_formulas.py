@@ -14,7 +14,6 @@ from explainer_core.arithmetic.formulas import explain_conv, explain_maxpool, ex
 from explainer_core.arithmetic.network import Network
 from explainer_core.arithmetic.trace import trace
 from explainer_core.errors import TraceError
-from explainer_core.views.conv_view import fmt
 from explainer_core.views.formula_views import (
     conv_formula_data,
     conv_formula_view,
@@ -23,6 +22,7 @@ from explainer_core.views.formula_views import (
     relu_formula_data,
     relu_formula_view,
 )
+from explainer_core.views.kit import fmt
 from tests.keras_reference import ATOL, fitted
 
 MINUS = "\u2212"

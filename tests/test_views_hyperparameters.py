@@ -15,7 +15,7 @@ from bokeh.models import CustomJS, Div, Slider
 from explainer_core.arithmetic.hyperparams import check_hyperparameters, window_positions
 from explainer_core.errors import HyperparameterError
 from explainer_core.views.hyperparameter_widget import RANGES, hyperparameter_data, hyperparameter_widget
-from explainer_core.views.jscode import js_source
+from explainer_core.views.kit import js_source
 
 GRID = list(
     itertools.product(
@@ -91,8 +91,8 @@ def test_widget_states_the_verdict(n, p, k, s):
 def test_the_arithmetic_in_the_page_is_the_js_port():
     layout = hyperparameter_widget()
     math = layout.select_one({"name": "hyper:math", "type": CustomJS})
-    assert math.code == js_source("hyper_math")
-    source = js_source("hyper_math")
+    assert math.code == js_source("hyperparameter_widget/math")
+    source = js_source("hyperparameter_widget/math")
     for sentence in (
         "The input must be at least 1",
         "does not fit inside",

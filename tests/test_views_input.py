@@ -8,7 +8,8 @@ import pytest
 from explainer_core.arithmetic.trace import trace
 from explainer_core.data.preprocess import fit_rgb
 from explainer_core.page.examples import default_example, shipped_network
-from explainer_core.views.input_view import input_data, input_view
+from explainer_core.views.input_view import input_view
+from explainer_core.views.kit.pictures import input_data
 
 
 def test_channels_are_the_traced_input_and_the_fitted_photo():

@@ -21,7 +21,6 @@ from bokeh.embed import components
 from bokeh.models import ColumnDataSource, Div
 
 from explainer_core.errors import TraceError
-from explainer_core.views.conv_view import VIEW_WIDTH, fmt
 from explainer_core.views.flatten_view import (
     TOP_UNITS,
     _readout_html,
@@ -29,7 +28,7 @@ from explainer_core.views.flatten_view import (
     flatten_steps,
     flatten_view,
 )
-from explainer_core.views.jscode import js_source
+from explainer_core.views.kit import VIEW_WIDTH, fmt, js_source
 from explainer_core.views.softmax_view import sig, softmax_data, softmax_view
 from tests.keras_reference import ATOL, KerasReference
 
@@ -299,12 +298,12 @@ def test_numbers_are_formatted_like_the_other_views(keras_shipped):
 
 def test_every_callback_is_a_js_file():
     for name in (
-        "flatten_focus",
-        "flatten_hover",
-        "refill_flatten",
-        "softmax_draw",
-        "softmax_hover",
-        "softmax_choose",
-        "refill_softmax",
+        "flatten_view/focus",
+        "flatten_view/hover",
+        "flatten_view/fill",
+        "softmax_view/draw",
+        "softmax_view/hover",
+        "softmax_view/choose",
+        "softmax_view/fill",
     ):
         assert js_source(name).strip()

@@ -102,4 +102,4 @@ def test_the_scripts_ship_with_the_package():
     # The browser refuses pictures above the same limit as preprocess.py.
     assert f"const MAX_PIXELS = {MAX_PIXELS};" in webmodel.js_source("preprocess.js")
     with pytest.raises(ValueError):
-        webmodel.js_source("conv_play.js")
+        webmodel.js_source("play.js")

@@ -16,7 +16,7 @@ network's structure, never from layer names:
 
 Only image-shaped steps (conv, relu, maxpool) are heatmaps and get a range. The
 browser twin, used when the reader changes the picture, is
-``ExplainerPage.colorRanges`` in ``explainer_core/page/page.js``.
+``ExplainerKit.colorRanges`` in ``explainer_core/page/page.js``.
 Each range is symmetric, ``(-m, m)`` with ``m`` the largest absolute value in the
 group, so that zero stays white; CNN Explainer pads ``m`` by 0.1 for its legend,
 a view may do the same. An all-zero group gets (-1, 1) so no view divides by zero.
@@ -26,10 +26,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .network import SPATIAL_KINDS, Network
+from .network import SPATIAL_KINDS, LayerSpec, Network
 from .trace import Trace
 
-__all__ = ["MODES", "color_ranges", "scale_groups"]
+__all__ = ["MODES", "color_ranges", "input_range", "scale_groups", "symmetric", "target_range", "weight_limit"]
 
 MODES = ("layer", "unit", "module", "global")
 
@@ -68,3 +68,33 @@ def color_ranges(trace: Trace, mode: str = "unit") -> dict[str, tuple[float, flo
         for name in group:
             ranges[name] = (-largest, largest)
     return ranges
+
+
+def symmetric(limit: float) -> tuple[float, float]:
+    """(-limit, limit), never empty, so that zero sits in the middle of a diverging scale."""
+    limit = float(abs(limit)) or 1e-6
+    return -limit, limit
+
+
+def input_range(trace: Trace) -> tuple[float, float]:
+    """The colour range of the network's input: at least [0, 1] for a colour picture (each channel
+    keeps its own colour), else symmetric around zero (``ExplainerKit.inputRange`` is the twin)."""
+    image = trace.image
+    if image.shape[-1] == 3:
+        return min(0.0, float(image.min())), max(1.0, float(image.max()))
+    return symmetric(float(np.abs(image).max()))
+
+
+def weight_limit(spec: LayerSpec) -> float:
+    """Largest absolute weight or bias of a layer: the half-range of its (shared) weight colour scale."""
+    return max(float(np.abs(spec.kernel).max()), float(np.abs(spec.bias).max())) or 1e-6
+
+
+def target_range(values, is_logit: bool) -> tuple[float, float]:
+    """Colour range of a dense layer's units: logits from the smallest (light) to the largest (dark
+    orange); a hidden layer's values on the diverging activation scale."""
+    values = [float(v) for v in values]
+    if not is_logit:
+        return symmetric(max(abs(v) for v in values))
+    low, high = min(values), max(values)
+    return (low, high) if high > low else (low - 1.0, high + 1.0)

@@ -9,7 +9,7 @@ never in the output: it is loaded once per page by
 pages that carry a marker. (``bokeh.io.show`` and ``output_notebook`` would instead
 inline the whole library in every cell or fetch it from a CDN.)
 
-:func:`show` also makes the item accessible (:mod:`explainer_core.views.access`): a
+:func:`show` also makes the item accessible (:mod:`explainer_core.views.kit.access`): a
 figure without a text alternative of its own gets one from its title, and the item's
 document runs ``js/access_ready.js`` once it is drawn, to name what Bokeh draws in its
 shadow DOM and to write every text alternative for the first picture.
@@ -23,6 +23,7 @@ Explained in the chapter "How the book is built" (book/10_how_the_book_is_built.
 from __future__ import annotations
 
 import html
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -36,7 +37,7 @@ from bokeh.model import Model
 from bokeh.resources import Resources
 from bokeh.util.paths import bokehjs_path
 
-from .protocol import BUNDLES_ATTRIBUTE, MARKER_CLASS, REFILL, TRACE_ATTRIBUTE
+from .protocol import BUNDLES_ATTRIBUTE, IN_BOOK, MARKER_CLASS, REFILL, TRACE_ATTRIBUTE, VIEW_KIT
 
 __all__ = [
     "CORE_BUNDLE",
@@ -115,11 +116,15 @@ class BokehItem:
     #: so the page also needs the network and the browser forward pass.
     traces: bool = False
 
+    #: Page scripts the item carries itself (outside the book, where no page loads them):
+    #: ``<script>`` elements, each defining its global once however often it appears.
+    scripts: str = ""
+
     def to_html(self) -> str:
         bundles = html.escape(" ".join(self.bundles), quote=True)
         traced = f' {TRACE_ATTRIBUTE}="1"' if self.traces else ""
         opening = f'<div class="{MARKER_CLASS}" {BUNDLES_ATTRIBUTE}="{bundles}"{traced}>'
-        return f"{opening}\n{self.div}\n{self.script}\n</div>"
+        return f"{opening}\n{self.scripts}{self.div}\n{self.script}\n</div>"
 
     def _repr_html_(self) -> str:
         return self.to_html()
@@ -143,7 +148,7 @@ def show(obj: Model) -> BokehItem:
     online = _needs_network(obj)
     if online:
         raise ValueError(f"the book must work offline, but {', '.join(online)} load from other hosts")
-    from ..views import access
+    from ..views.kit import access
 
     # Every figure gets a text alternative and the document a script that names what
     # Bokeh draws in its shadow DOM (explainer_core/views/access.py).
@@ -161,4 +166,14 @@ def show(obj: Model) -> BokehItem:
         # into another layout that a later cell shows.
         document.remove_root(obj)
     traces = any(getattr(model, "name", None) == REFILL for model in obj.references())
-    return BokehItem(script=script, div=div, bundles=bundles, kind=type(obj).__name__, traces=traces)
+    return BokehItem(script=script, div=div, bundles=bundles, kind=type(obj).__name__, traces=traces,
+                     scripts=_carried_scripts())
+
+
+def _carried_scripts() -> str:
+    """The views' kit inlined, unless the book's pages load it once from ``_static`` (``IN_BOOK``)."""
+    if os.environ.get(IN_BOOK):
+        return ""
+    from . import webmodel
+
+    return f"<script>\n{webmodel.js_source(VIEW_KIT)}</script>\n"

@@ -20,6 +20,7 @@ __all__ = [
     "BOKEHJS_STATIC",
     "BUNDLES_ATTRIBUTE",
     "DESCRIBE",
+    "IN_BOOK",
     "MARKER_CLASS",
     "NETWORK_ELEMENT_ID",
     "NETWORKS_GLOBAL",
@@ -32,6 +33,7 @@ __all__ = [
     "SIGNED",
     "STATUS",
     "TRACE_ATTRIBUTE",
+    "VIEW_KIT",
 ]
 
 # Bokeh model names, which page.js and the views' callbacks look for in ``Bokeh.documents``.
@@ -69,9 +71,16 @@ NETWORKS_GLOBAL = "ExplainerNetworks"
 #: The file name under which a built book serves the shipped network.
 NETWORK_JS = "network.js"
 #: The page scripts, in load order: the forward pass, preprocessing, the picture changer.
-PAGE_SCRIPTS = ("trace.js", "preprocess.js", "page.js")
+PAGE_SCRIPTS = ("trace.js", "preprocess.js", "kit.js", "page.js")
 #: The package folder of each page script: beside its Python twin, or here for page.js.
-SCRIPT_HOMES = MappingProxyType({"trace.js": "arithmetic", "preprocess.js": "data", "page.js": "page"})
+SCRIPT_HOMES = MappingProxyType(
+    {"trace.js": "arithmetic", "preprocess.js": "data", "kit.js": "views/kit", "page.js": "page"}
+)
+#: Set in the environment of the book's notebook kernels (by the Sphinx extension): there the
+#: page scripts come from ``_static`` once per page, so ``show`` does not inline them.
+IN_BOOK = "EXPLAINER_IN_BOOK"
+#: The page script every page with a view loads, traced or not (the views' callbacks use it).
+VIEW_KIT = "kit.js"
 
 # Folders under a built book's ``_static`` (the Sphinx extension writes them).
 

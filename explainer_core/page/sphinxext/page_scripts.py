@@ -1,20 +1,26 @@
-"""Put the network and the browser's forward pass on every page whose views follow the picture.
+"""Put the views' kit on every page with a view, and the network and the browser's forward
+pass on every page whose views follow the picture.
 
-A page with an item marked by :data:`~explainer_core.page.protocol.TRACE_ATTRIBUTE`
-(a view holding refill callbacks) loads, after BokehJS, the shipped network and the
-page scripts (:data:`~explainer_core.page.protocol.PAGE_SCRIPTS`: the forward pass,
-preprocessing and ``page.js``), all from ``_static/explainer/``.
+Every page with an embedded item loads, after BokehJS, the views' JavaScript kit
+(:data:`~explainer_core.page.protocol.VIEW_KIT`). A page with an item marked by
+:data:`~explainer_core.page.protocol.TRACE_ATTRIBUTE` (a view holding refill callbacks)
+also loads the shipped network and the other page scripts
+(:data:`~explainer_core.page.protocol.PAGE_SCRIPTS`: the forward pass, preprocessing
+and ``page.js``), all from ``_static/explainer/``. The notebook kernels get
+:data:`~explainer_core.page.protocol.IN_BOOK`, so that ``show`` leaves these scripts
+out of the cells' output (outside the book it inlines them).
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 from typing import Any
 
 from sphinx.application import Sphinx
 
-from ..protocol import NETWORK_JS, PAGE_SCRIPTS, SCRIPTS_STATIC, TRACE_ATTRIBUTE
+from ..protocol import IN_BOOK, NETWORK_JS, PAGE_SCRIPTS, SCRIPTS_STATIC, TRACE_ATTRIBUTE, VIEW_KIT
 from .bokehjs import page_bundles
 
 
@@ -39,10 +45,10 @@ def _add_page_scripts(app: Sphinx, pagename: str, templatename: str, context: di
     if app.builder.format != "html":
         return
     body = context.get("body") or ""
-    if not (page_bundles(body) and TRACE_ATTRIBUTE in body):
+    if not page_bundles(body):
         return
     _write_scripts(app)
-    for name in (NETWORK_JS, *PAGE_SCRIPTS):
+    for name in (NETWORK_JS, *PAGE_SCRIPTS) if TRACE_ATTRIBUTE in body else (VIEW_KIT,):
         app.builder.add_js_file(f"{SCRIPTS_STATIC}/{name}", defer="defer")
 
 
@@ -50,5 +56,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     # The scripts need BokehJS on the page; setting its extension up first also connects
     # its handler first, so these scripts load right after its bundles.
     app.setup_extension(f"{__package__}.bokehjs")
+    os.environ[IN_BOOK] = "1"
     app.connect("html-page-context", _add_page_scripts)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,208 @@
+/* The views' JavaScript kit: what every view's callbacks share, written once.
+ *
+ * A plain script loaded once per page (the book's Sphinx extension serves it from
+ * _static; outside the book explainer_core.page.embed.show puts it beside the view),
+ * before any view is drawn. It defines window.ExplainerKit:
+ *
+ *   fmt(v)                 a number as every view writes it: 3 decimals, a true minus sign, never "−0.000"
+ *   signed(v, places)      the same with `places` decimals (text alternatives)
+ *   sig(v)                 four significant digits, ×10ⁿ outside [0.001, 100000) (softmax terms)
+ *   windowOrigin(m, p)     the sliding-window rule: output pixel p's row, column and window origin
+ *   windowNearest(m, r, c) its inverse for the pointer: the output pixel whose window is centred nearest
+ *   grid, plane            image columns of the right kind (a Bokeh NDArray), rows top first
+ *   scaleGroups, colorRanges, inputRange   the colour ranges of explainer_core/arithmetic/scales.py
+ *   presetRanges, colourOnce               recolour many images at the cost of one
+ *
+ * Python twins: explainer_core.views.kit.numbers.fmt, explainer_core.arithmetic.formulas.window_origin
+ * and explainer_core.arithmetic.scales; explainer_core/twins.py lists every pair and
+ * tests/test_twins.py keeps each pair equal.
+ */
+(function (root) {
+  "use strict";
+  if (root.ExplainerKit) return;
+
+  const MINUS = "\u2212";
+
+  /** ``v`` with ``places`` decimals (half away from zero, like toFixed), a true minus sign, no "−0". */
+  function signed(v, places) {
+    const s = Number(v).toFixed(places);
+    return (/^-0(\.0*)?$/.test(s) ? s.slice(1) : s).replace("-", MINUS);
+  }
+
+  /** A number as every view writes it: views/kit/numbers.py fmt. */
+  function fmt(v) {
+    return signed(v, 3);
+  }
+
+  const SUPERSCRIPT = {"-": "\u207b", 0: "\u2070", 1: "\u00b9", 2: "\u00b2", 3: "\u00b3", 4: "\u2074",
+    5: "\u2075", 6: "\u2076", 7: "\u2077", 8: "\u2078", 9: "\u2079"};
+
+  /** Four significant digits: views/softmax_view sig. */
+  function sig(v) {
+    if (v === 0) return "0";
+    if (!Number.isFinite(v)) return v > 0 ? "\u221e" : MINUS + "\u221e";
+    const a = Math.abs(v);
+    const sign = v < 0 ? MINUS : "";
+    if (a >= 1e-3 && a < 1e5) return sign + a.toFixed(Math.max(0, 3 - Math.floor(Math.log10(a))));
+    let exponent = Math.floor(Math.log10(a));
+    let mantissa = (a / 10 ** exponent).toFixed(3);
+    if (mantissa === "10.000") {
+      exponent += 1;
+      mantissa = "1.000";
+    }
+    return `${sign}${mantissa}\u00d710${String(exponent).split("").map((d) => SUPERSCRIPT[d]).join("")}`;
+  }
+
+  /**
+   * The sliding-window rule (explainer_core.arithmetic.formulas.window_origin): output pixel ``p``
+   * (counted row by row, clamped to the map) of a step with ``m`` = {out_h, out_w, sh, sw, pt, pl}
+   * sits at (r, c), and its window starts at input pixel (top, left), which may be in the padding.
+   */
+  function windowOrigin(m, p) {
+    const last = m.out_h * m.out_w - 1;
+    const q = Math.max(0, Math.min(Math.round(p), last));
+    const r = Math.floor(q / m.out_w);
+    const c = q % m.out_w;
+    return {p: q, r, c, top: r * m.sh - m.pt, left: c * m.sw - m.pl};
+  }
+
+  /**
+   * The inverse of the window rule, for the pointer: the output pixel (counted row by row) whose
+   * window is centred nearest input pixel (row, col), clamped to the map.
+   */
+  function windowNearest(m, row, col) {
+    const r = Math.round((row + m.pt - (m.kh - 1) / 2) / m.sh);
+    const c = Math.round((col + m.pl - (m.kw - 1) / 2) / m.sw);
+    return Math.max(0, Math.min(r, m.out_h - 1)) * m.out_w + Math.max(0, Math.min(c, m.out_w - 1));
+  }
+
+  /** A new (h, w) image column value of the same kind (a Bokeh NDArray) as ``like``. */
+  function grid(like, h, w) {
+    return new like.constructor(h * w, [h, w]);
+  }
+
+  /** Channel ``c`` of a channels-last (h, w, count) array as an (h, w) grid like ``like``, rows top first. */
+  function plane(values, h, w, count, c, like) {
+    const out = grid(like, h, w);
+    for (let i = 0, k = c; i < h * w; i++, k += count) out[i] = values[k];
+    return out;
+  }
+
+  const MODES = ["layer", "unit", "module", "global"];
+
+  /** The heatmap layers grouped as explainer_core.arithmetic.scales.scale_groups groups them. */
+  function scaleGroups(network, mode) {
+    if (!MODES.includes(mode)) throw new Error(`mode must be one of ${MODES.join(", ")}, not ${mode}.`);
+    const groups = [];
+    let current = [];
+    for (const step of network.layers) {
+      if (!["conv", "relu", "maxpool"].includes(step.kind) || step.outputShape.length !== 3) continue;
+      const starts = mode === "layer" || (mode === "unit" && step.kind === "conv");
+      if (starts && current.length) {
+        groups.push(current);
+        current = [];
+      }
+      current.push(step.name);
+      if (mode === "module" && step.kind === "maxpool") {
+        groups.push(current);
+        current = [];
+      }
+    }
+    if (current.length) groups.push(current);
+    return mode === "global" ? [groups.flat()] : groups;
+  }
+
+  // the largest |value| of every heatmap layer of a trace, found once per trace (every view asks)
+  const largestOf = new WeakMap();
+
+  function largestValues(trace) {
+    let largest = largestOf.get(trace);
+    if (largest == null) {
+      largest = {};
+      for (const name of scaleGroups(trace.network, "global")[0] || []) {
+        const values = trace.outputs[name].data;
+        let top = 0;
+        for (let i = 0; i < values.length; i++) {
+          const a = Math.abs(values[i]);
+          if (a > top) top = a;
+        }
+        largest[name] = top;
+      }
+      largestOf.set(trace, largest);
+    }
+    return largest;
+  }
+
+  /** The symmetric colour range of every heatmap layer: explainer_core.arithmetic.scales.color_ranges. */
+  function colorRanges(trace, mode) {
+    const layerLargest = largestValues(trace);
+    const ranges = {};
+    for (const group of scaleGroups(trace.network, mode)) {
+      let largest = 0;
+      for (const name of group) if (layerLargest[name] > largest) largest = layerLargest[name];
+      for (const name of group) ranges[name] = largest === 0 ? [-1, 1] : [-largest, largest];
+    }
+    return ranges;
+  }
+
+  /**
+   * The colour range of a step's input (explainer_core.arithmetic.scales.input_range): the previous
+   * layer's range (``previousRange``) when there is one, else the picture's own values (at least
+   * [0, 1] for a colour picture, else symmetric around zero).
+   */
+  function inputRange(values, channels, previousRange) {
+    if (previousRange) return previousRange;
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const v of values) {
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+    if (channels === 3) return [Math.min(0, lo), Math.max(1, hi)];
+    const limit = Math.max(Math.abs(lo), Math.abs(hi)) || 1e-6;
+    return [-limit, limit];
+  }
+
+  /**
+   * Give colour mappers their new ranges ([[mapper, [low, high]], ...]) before the images they colour
+   * are replaced, without colouring the old images again. BokehJS recolours every image of a mapper
+   * on each change of its low and of its high, and again when the images change: set quietly first,
+   * each new image is coloured once, with its new range (colour bars follow, as the images are
+   * coloured). Only for mappers all of whose images get new data right after.
+   */
+  function presetRanges(pairs) {
+    for (const [mapper, [low, high]] of pairs) mapper.setv({low, high}, {silent: true});
+  }
+
+  /**
+   * Run ``replace()``, which gives new images to glyphs coloured by ``mappers``, with each mapper's
+   * palette converted once and its colour bars redrawn once, at the end. BokehJS otherwise converts
+   * the palette (hundreds of colour strings) for every image it colours, and redraws every colour bar
+   * of the mapper after every image. The colours are the same. Returns what ``replace`` returns.
+   */
+  function colourOnce(mappers, replace) {
+    const held = [];
+    for (const mapper of new Set(mappers)) {
+      const signal = mapper.metrics_change;
+      const entry = {mapper, signal, emitted: false};
+      // an own property in front of BokehJS's getter, which builds the palette anew on every read
+      Object.defineProperty(mapper, "rgba_mapper", {value: mapper.rgba_mapper, configurable: true});
+      if (signal != null) signal.emit = () => { entry.emitted = true; };
+      held.push(entry);
+    }
+    try {
+      return replace();
+    } finally {
+      for (const {mapper, signal, emitted} of held) {
+        delete mapper.rgba_mapper;
+        if (signal != null) {
+          delete signal.emit;
+          if (emitted) signal.emit();
+        }
+      }
+    }
+  }
+
+  root.ExplainerKit = {fmt, signed, sig, windowOrigin, windowNearest, grid, plane, MODES, scaleGroups, colorRanges, inputRange,
+                       presetRanges, colourOnce};
+})(window);

@@ -1,0 +1,47 @@
+"""The colour scales and the bare canvas every view shares (CNN Explainer, Sect. 6 and Fig. 5).
+
+Activations use a diverging red-to-blue scale with white at zero; weights and
+biases a separate diverging scale (brown/yellow to green); logits a light-to-
+dark orange scale; the input channels are shown in their own colour. Diverging
+scales are always symmetric around zero so that white means exactly zero.
+"""
+
+from __future__ import annotations
+
+from bokeh.models import LinearColorMapper
+from bokeh.palettes import Blues9, BrBG11, Greens9, Oranges9, RdBu11, Reds9, interp_palette
+
+from ...arithmetic.scales import symmetric
+
+#: Negative activations red, zero white, positive blue (d3's RdBu, as CNN Explainer uses).
+ACTIVATION = interp_palette(tuple(reversed(RdBu11)), 255)
+#: Weights and biases: brown-yellow for negative, white at zero, green for positive.
+WEIGHT = interp_palette(tuple(reversed(BrBG11)), 255)
+#: Logits and probabilities: light to dark orange.
+LOGIT = interp_palette(tuple(reversed(Oranges9)), 256)
+#: The input image's red, green and blue channels, each from white to full colour.
+INPUT_CHANNELS = (
+    interp_palette(tuple(reversed(Reds9)), 256),
+    interp_palette(tuple(reversed(Greens9)), 256),
+    interp_palette(tuple(reversed(Blues9)), 256),
+)
+
+
+def diverging_mapper(limit: float, palette=ACTIVATION) -> LinearColorMapper:
+    """A colour mapper for a diverging palette centred on zero."""
+    low, high = symmetric(limit)
+    return LinearColorMapper(palette=list(palette), low=low, high=high)
+
+
+def bare_figure(**kwargs):
+    """A Bokeh figure used as a canvas: no toolbar, no axes, no grid (every view draws on these).
+
+    Other keyword arguments go to :func:`bokeh.plotting.figure` unchanged.
+    """
+    from bokeh.plotting import figure
+
+    kwargs.setdefault("toolbar_location", None)
+    plot = figure(**kwargs)
+    plot.axis.visible = False
+    plot.grid.visible = False
+    return plot

@@ -1,0 +1,34 @@
+// Refill the softmax formula view for a new picture (run by page.js, cb_data = {trace, ...}).
+// Writes what softmax_data in explainer_core/views/softmax_view.py puts in the classes source:
+// logits, probabilities, e^z (double precision), their texts and the bars' ends; the circles'
+// orange scale runs from the new smallest to the new largest logit (target_range). A class the
+// reader clicked stays chosen; otherwise the equation follows the new prediction. Then `draw`
+// (softmax_draw.js) rewrites the equation.
+// args: classes, choice (sources), mapper (the circles' colours), draw (CustomJS), meta (bar_x, bar_len).
+const m = meta instanceof Map ? Object.fromEntries(meta) : meta;
+const {trace} = cb_data;
+const {fmt, sig} = window.ExplainerKit;
+const logits = Array.from(trace.logits.data);
+const probabilities = Array.from(trace.probabilities.data);
+const exps = logits.map((z) => Math.exp(z));
+classes.data = {
+  ...classes.data,
+  logit: logits,
+  probability: probabilities,
+  exp: exps,
+  logit_text: logits.map(fmt),
+  exp_text: exps.map(sig),
+  prob_text: probabilities.map(fmt),
+  right: probabilities.map((p) => m.bar_x + p * m.bar_len),
+};
+let lo = Math.min(...logits);
+let hi = Math.max(...logits);
+if (!(hi > lo)) [lo, hi] = [lo - 1, hi + 1];
+mapper.low = lo;
+mapper.high = hi;
+if (choice.data.kind[0] !== "pinned") {
+  let best = 0;
+  for (let k = 1; k < probabilities.length; k++) if (probabilities[k] > probabilities[best]) best = k;
+  choice.data = {kind: ["auto"], index: [best]};
+}
+draw.execute(choice);
