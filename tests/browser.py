@@ -208,13 +208,17 @@ class BookPage:
         expected = self.page.locator(MARKER).count()
         if expected:
             self.page.wait_for_function(
-                """(expected) => {
+                """({expected, marker}) => {
                     if (!window.Bokeh || !Bokeh.index) return false;
                     if (Bokeh.documents.length < expected) return false;
                     const views = Array.from(Bokeh.index.values ? Bokeh.index.values() : Object.values(Bokeh.index));
-                    return views.length > 0 && views.every((view) => view.is_idle);
+                    if (!(views.length > 0 && views.every((view) => view.is_idle))) return false;
+                    // every item has drawn its first picture and written its text alternatives
+                    // (views/kit/access_ready.js marks its box when both are done)
+                    return Array.from(document.querySelectorAll(marker))
+                        .every((box) => box.dataset.explainerAccess === "ready");
                 }""",
-                arg=expected,
+                arg={"expected": expected, "marker": MARKER},
                 timeout=TIMEOUT_MS,
             )
         return expected

@@ -3,7 +3,7 @@
 What is checked, and where it is made:
 
 * every plot is an image with a text alternative that names the current picture, rewritten
-  when the picture changes (explainer_core/views/access.py and js/describe_*.js);
+  when the picture changes (explainer_core/views/kit/access.py and js/describe_*.js);
 * the picture changer's status line is a polite live region (image_picker, access.live_status);
 * every control has an accessible name, and the gallery and the overview's map details work
   from the keyboard alone (the gallery's and the overview's menus);

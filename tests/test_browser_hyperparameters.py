@@ -81,7 +81,7 @@ def assert_same_columns(ours: dict, theirs: dict) -> None:
 
 
 def test_the_javascript_arithmetic_equals_python_over_the_grid(page):
-    """hyper_math.js, as embedded in the page, against arithmetic.hyperparams for every small combination."""
+    """math.js, as embedded in the page, against arithmetic.hyperparams for every small combination."""
     combos = list(itertools.product(range(0, 10), range(0, 10), range(0, 6), range(0, 5)))  # n, k, s, p
     results = page.evaluate(
         """async (combos) => {

@@ -247,7 +247,7 @@ SIZES = [(100, 1), (1, 100), (101, 1), (6400, 64), (6401, 64), (40000, 1), (8000
 
 
 def test_browser_refuses_the_sizes_python_refuses(browser_page):
-    """js/preprocess.js checkDimensions is preprocess.check_dimensions: same limits, same sizes, same words."""
+    """data/preprocess.js checkDimensions is preprocess.check_dimensions: same limits, same sizes, same words."""
     page = browser_page.goto(PAGE)
     limits = page.evaluate("() => [ExplainerPreprocess.MAX_ASPECT_RATIO, ExplainerPreprocess.MAX_OUTPUT_SIDE]")
     assert limits == [preprocess.MAX_ASPECT_RATIO, preprocess.MAX_OUTPUT_SIDE]

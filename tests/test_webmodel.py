@@ -80,18 +80,23 @@ def test_page_script_embeds_the_network_once_and_loads_the_scripts(network):
     assert re.findall(r'<script src="([^"]+)"></script>', served) == [
         "_static/explainer/trace.js",
         "_static/explainer/preprocess.js",
+        "_static/explainer/kit.js",
         "_static/explainer/page.js",
     ]
     inline = webmodel.page_script(network)
-    assert all(f"window.Explainer{name}" in inline for name in ("Trace", "Preprocess", "Page"))
+    assert all(f"window.Explainer{name}" in inline for name in ("Trace", "Preprocess", "Kit", "Page"))
     assert "<script src=" not in inline
 
 
 def test_network_js_registers_the_payload(network):
+    """Under the page's name and under the fingerprint name the views' pictures use."""
+    from explainer_core.views.kit.refill import network_id
+
     text = webmodel.network_js(network, element_id="tiny")
-    prefix = '(window.ExplainerNetworks = window.ExplainerNetworks || {})["tiny"] = '
-    assert text.startswith(prefix) and text.endswith(";\n")
-    assert json.loads(text[len(prefix) : -2]) == webmodel.network_payload(network)
+    prefix = (f'(function (networks, payload) {{ networks["tiny"] = networks["{network_id(network)}"] = payload; }})'
+              "(window.ExplainerNetworks = window.ExplainerNetworks || {}, ")
+    assert text.startswith(prefix) and text.endswith(");\n")
+    assert json.loads(text[len(prefix) : -3]) == webmodel.network_payload(network)
 
 
 def test_the_scripts_ship_with_the_package():

@@ -226,8 +226,8 @@ def window_origin(spec: LayerSpec, row: int, col: int) -> tuple[int, int]:
 
     The sliding-window rule of every convolution and pooling step, written once: the
     window moves by the stride and starts ``pad`` pixels before the input (so the origin
-    can be negative, in the padding). The browser's twins are formula_position.js and
-    conv_elastic_position.js.
+    can be negative, in the padding). The browser's twin is
+    ``ExplainerKit.windowOrigin`` in views/kit/kit.js.
     """
     (sh, sw), ((pt, _), (pl, _)) = spec.strides, spec.pads
     return row * sh - pt, col * sw - pl

@@ -18,6 +18,7 @@ output of ``output_dense``.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -387,3 +388,15 @@ class _Builder:
                 "The model's last layer must turn its logits into class probabilities with one softmax."
             )
         return tuple(self.steps)
+
+
+def fingerprint(network: Network) -> str:
+    """A short name for exactly these layers and weights (SHA-256 of them), so that a page
+    holding several networks finds each view's own: the same network always gets the same name."""
+    digest = hashlib.sha256(repr((network.input_shape, network.class_names)).encode())
+    for s in network.layers:
+        digest.update(repr((s.kind, s.name, s.input_shape, s.output_shape, s.window, s.strides, s.pads)).encode())
+        for values in (s.kernel, s.bias):
+            if values is not None:
+                digest.update(np.ascontiguousarray(values, dtype=np.float32).tobytes())
+    return digest.hexdigest()[:16]

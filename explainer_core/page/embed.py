@@ -11,7 +11,7 @@ inline the whole library in every cell or fetch it from a CDN.)
 
 :func:`show` also makes the item accessible (:mod:`explainer_core.views.kit.access`): a
 figure without a text alternative of its own gets one from its title, and the item's
-document runs ``js/access_ready.js`` once it is drawn, to name what Bokeh draws in its
+document runs ``views/kit/access_ready.js`` once it is drawn, to name what Bokeh draws in its
 shadow DOM and to write every text alternative for the first picture.
 
 Outside the book, e.g. in JupyterLab, run ``bokeh.io.output_notebook()`` once first
@@ -37,7 +37,7 @@ from bokeh.model import Model
 from bokeh.resources import Resources
 from bokeh.util.paths import bokehjs_path
 
-from .protocol import BUNDLES_ATTRIBUTE, IN_BOOK, MARKER_CLASS, REFILL, TRACE_ATTRIBUTE, VIEW_KIT
+from .protocol import BUNDLES_ATTRIBUTE, IN_BOOK, MARKER_CLASS, PAGE_SCRIPTS, PICTURE, REFILL, TRACE_ATTRIBUTE, VIEW_KIT
 
 __all__ = [
     "CORE_BUNDLE",
@@ -151,7 +151,7 @@ def show(obj: Model) -> BokehItem:
     from ..views.kit import access
 
     # Every figure gets a text alternative and the document a script that names what
-    # Bokeh draws in its shadow DOM (explainer_core/views/access.py).
+    # Bokeh draws in its shadow DOM (explainer_core/views/kit/access.py).
     ready = access.prepare(obj)
     bundles = required_bundles(obj)
     document = obj.document
@@ -167,13 +167,36 @@ def show(obj: Model) -> BokehItem:
         document.remove_root(obj)
     traces = any(getattr(model, "name", None) == REFILL for model in obj.references())
     return BokehItem(script=script, div=div, bundles=bundles, kind=type(obj).__name__, traces=traces,
-                     scripts=_carried_scripts())
+                     scripts=_carried_scripts(obj, traces))
 
 
-def _carried_scripts() -> str:
-    """The views' kit inlined, unless the book's pages load it once from ``_static`` (``IN_BOOK``)."""
-    if os.environ.get(IN_BOOK):
-        return ""
+def _carried_scripts(obj: Model, traces: bool) -> str:
+    """What the page must hold for ``obj`` that the book serves once per page from ``_static``.
+
+    Outside the book (``IN_BOOK`` unset): the views' kit, and for an item that follows a
+    picture the forward pass, preprocessing and ``page.js`` too, each defining its global
+    once however often it appears. Everywhere: the network of every picture a view was
+    built for, unless the book serves it already (the shipped network).
+    """
+    from ..views.kit.refill import network_id, network_of
     from . import webmodel
 
-    return f"<script>\n{webmodel.js_source(VIEW_KIT)}</script>\n"
+    in_book = bool(os.environ.get(IN_BOOK))
+    parts = []
+    identifiers = sorted({m.data["network"][0] for m in obj.references() if getattr(m, "name", None) == PICTURE})
+    served = None
+    if in_book and identifiers:
+        from .examples import shipped_network
+
+        served = network_id(shipped_network())
+    for identifier in identifiers:
+        if identifier == served:
+            continue
+        network = network_of(identifier)
+        if network is None:
+            raise ValueError(f"a view names network {identifier!r}, which this process did not build it from")
+        parts.append(webmodel.network_script(network, identifier) + "\n")
+    if not in_book:
+        names = PAGE_SCRIPTS if traces else (VIEW_KIT,)
+        parts.extend(f"<script>\n{webmodel.js_source(name)}</script>\n" for name in names)
+    return "".join(parts)

@@ -5,9 +5,11 @@
  *
  *   await ExplainerPage.showImage(blob, {label})  // decode, fit, trace, refill every view
  *
- * Views take part by carrying a CustomJS named "explainer-refill" (see
- * explainer_core/views/refill.py); showImage runs each with
- * cb_data = {trace, picture, network}. Nothing is changed unless the new picture
+ *   await ExplainerPage.fillDocument(doc)         // a document's first frame, from its views' own pictures
+ *
+ * Views take part by carrying a CustomJS named "explainer-refill", their fill (see
+ * explainer_core/views/kit/refill.py); both run each with
+ * cb_data = {trace, picture, network, label, first}. Nothing is changed unless the new picture
  * was decoded and traced without error, so a broken upload leaves the page as
  * it was and only the message changes. When the reader chooses again before a
  * picture is shown (a large photo decodes slowly), only the last choice is shown.
@@ -19,8 +21,10 @@
   // The page protocol: the same names as explainer_core/page/protocol.py (a test keeps them equal).
   const REFILL = "explainer-refill";
   const STATUS = "explainer-status";
-  // Text alternatives of the views (explainer_core/views/access.py), rewritten after every refill.
+  // Text alternatives of the views (explainer_core/views/kit/access.py), rewritten after every refill.
   const DESCRIBE = "explainer-describe";
+  // The source holding the picture a view was built for (explainer_core/views/kit/refill.py).
+  const PICTURE = "explainer-picture";
 
   function* allModels() {
     const bokeh = root.Bokeh;
@@ -95,7 +99,7 @@
     const refill = refilling.then(() => isLatest() && withoutRelayout(async () => {
       const callbacks = [...allModels()];
       for (const callback of callbacks.filter((m) => m.name === REFILL)) {
-        await callback.execute(callback, {trace, picture, network, label});
+        await callback.execute(callback, {trace, picture, network, label, first: false});
       }
       state.last = {label, trace, picture};
       for (const callback of callbacks.filter((m) => m.name === DESCRIBE)) {
@@ -112,6 +116,46 @@
     const p = trace.probabilities.data[trace.predictedClass];
     say(`Showing ${label}: the network says ${trace.predictedLabel} (${(100 * p).toFixed(1)} %).`, "info");
     return trace;
+  }
+
+  /** A view's own picture (a source named PICTURE) as the picture of cb_data: what fitRgb gives. */
+  function pictureOf(source) {
+    const column = (name) => (source.data[name] != null ? source.data[name][0] : null);
+    const shape = Array.from(column("shape"));
+    const values = column("values");
+    const exact = values == null || values.length !== shape[0] * shape[1] * shape[2];
+    const picture = {shape, data: exact ? column("pixels") : values, network: column("network"),
+                     label: column("label") || "the picture"};
+    const photo = column("photo");
+    if (photo != null) {
+      const [height, width, channels] = Array.from(column("photo_shape"));
+      const [originalWidth, originalHeight] = Array.from(column("original_size"));
+      picture.original = {pixels: photo, width, height, channels, originalWidth, originalHeight};
+    }
+    return picture;
+  }
+
+  /**
+   * Draw the first frame of every view of ``doc`` that carries its own picture: trace each picture
+   * once (on the network the picture names) and run those views' fills with it, in document order.
+   * Run once the document is drawn (views/kit/access_ready.js), before the text alternatives.
+   */
+  async function fillDocument(doc) {
+    const traces = new Map();
+    for (const callback of [...doc.all_models].filter((m) => m.name === REFILL)) {
+      const args = callback.args instanceof Map ? callback.args : new Map(Object.entries(callback.args || {}));
+      const source = args.get("view_picture");
+      if (source == null || source.name !== PICTURE) continue;
+      if (!traces.has(source)) {
+        const picture = pictureOf(source);
+        const network = root.ExplainerTrace.loadNetwork(picture.network);
+        traces.set(source, {picture, network, trace: root.ExplainerTrace.trace(network, picture.data)});
+      }
+      const {picture, network, trace} = traces.get(source);
+      await callback.execute(callback, {trace, picture, network, label: picture.label, first: true});
+      if (state.last == null) state.last = {label: picture.label, trace, picture};
+    }
+    return traces.size;
   }
 
   // The prototype BokehJS's Div views share (found once), for withoutRelayout.
@@ -160,5 +204,5 @@
     }
   }
 
-  root.ExplainerPage = {showImage, refillCallbacks, state, REFILL, STATUS};
+  root.ExplainerPage = {showImage, fillDocument, refillCallbacks, state, REFILL, STATUS};
 })(window);

@@ -26,6 +26,7 @@ __all__ = [
     "NETWORKS_GLOBAL",
     "NETWORK_JS",
     "PAGE_SCRIPTS",
+    "PICTURE",
     "READY",
     "REFILL",
     "SCRIPTS_STATIC",
@@ -41,18 +42,21 @@ __all__ = [
 #: Every view's refill callback (a ``CustomJS``, see ``views/refill.py``); page.js runs them
 #: with the new picture's trace.
 REFILL = "explainer-refill"
+#: The source holding the picture a view was built for (``views/kit/refill.py``): page.js traces
+#: it for the view's first frame.
+PICTURE = "explainer-picture"
 #: The picture changer's message (a ``Div``), which page.js rewrites.
 STATUS = "explainer-status"
-#: Every description callback (``views/access.py``); page.js and ``js/access_ready.js`` run
+#: Every description callback (``views/kit/access.py``); page.js and ``views/kit/access_ready.js`` run
 #: them to rewrite the text alternatives.
 DESCRIBE = "explainer-describe"
-#: The callback that runs ``js/access_ready.js`` once a document is drawn.
+#: The callback that runs ``views/kit/access_ready.js`` once a document is drawn.
 READY = "explainer-access"
 #: The number formatters that write a true minus sign (the browser tests find them by it).
 SIGNED = "explainer-signed"
 
 # HTML around every embedded item (``page/embed.py``), read by the Sphinx extension,
-# by ``js/access_ready.js``, by the stylesheet and by the browser tests.
+# by ``views/kit/access_ready.js``, by the stylesheet and by the browser tests.
 
 #: CSS class of the wrapper around every embedded item.
 MARKER_CLASS = "explainer-bokeh"

@@ -133,9 +133,13 @@ def network_js(network: Network, element_id: str = NETWORK_ELEMENT_ID) -> str:
     A separate file is cached by the browser across pages, and ``<script src>``
     works even when the book is opened from disk, where ``fetch`` does not.
     """
+    from ..views.kit.refill import network_id
+
+    # Also under its fingerprint name, which the views' pictures use (views/kit/refill.py).
+    names = "".join(f"[{json.dumps(name)}]" for name in (element_id, network_id(network)))
     return (
-        f"(window.{NETWORKS_GLOBAL} = window.{NETWORKS_GLOBAL} || {{}})"
-        f"[{json.dumps(element_id)}] = {network_json(network)};\n"
+        f"(function (networks, payload) {{ networks{names.replace('][', '] = networks[')} = payload; }})"
+        f"(window.{NETWORKS_GLOBAL} = window.{NETWORKS_GLOBAL} || {{}}, {network_json(network)});\n"
     )
 
 

@@ -3,5 +3,5 @@
 Views only read a :class:`~explainer_core.arithmetic.trace.Trace` (and the formula
 explanations built from it); they never compute model arithmetic themselves.
 All interaction is ``CustomJS`` on ``ColumnDataSource`` s (code in
-``explainer_core/js``), so it works in a static page with no server or kernel.
+``.js`` files beside each view), so it works in a static page with no server or kernel.
 """

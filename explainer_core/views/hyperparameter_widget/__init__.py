@@ -4,7 +4,7 @@ CNN Explainer's article has a stand-alone widget (Sect. 6.6, Fig. 7) where the
 learner changes the four hyperparameters and watches the kernel slide over the
 padded input and the output grid change size. This one does the same in the
 browser: the sliders' callback recomputes everything with a JavaScript port of
-:mod:`explainer_core.arithmetic.hyperparams` (``js/hyper_math.js``), so the validity rule,
+:mod:`explainer_core.arithmetic.hyperparams` (``hyperparameter_widget/math.js``), so the validity rule,
 the output size and the one-sentence reasons for invalid combinations are the
 Python module's, word for word. An invalid combination is explained in words and
 the grids stay on screen.
@@ -56,7 +56,7 @@ def _check_value(name: str, value) -> int:
 
 def _frame(padded: int, kernel_size: int, output_size: int) -> dict[str, float]:
     """Where the grids go, in cells (y grows upwards, the input's top-left corner at (0, 0)),
-    and the ranges that show them at one size with square cells (hyper_update.js mirrors this)."""
+    and the ranges that show them at one size with square cells (update.js mirrors this)."""
     side = max(padded, kernel_size)
     out_x = side + 3
     out_top = -(padded - output_size) / 2 if output_size else 0.0
@@ -77,7 +77,7 @@ def hyperparameter_data(
     marking cells no window visits), ``positions`` (:func:`window_positions`),
     ``kernel`` (the kernel's cells at the current position), ``out`` (the output grid,
     computed cells filled), ``current`` (the current output cell) and ``titles``.
-    Mirrors ``hyper_update.js``, which recomputes them in the browser.
+    Mirrors ``update.js``, which recomputes them in the browser.
     """
     n, p, k, s = (
         _check_value(name, v)
@@ -144,7 +144,7 @@ def hyperparameter_data(
 
 
 def _message(n: int, p: int, k: int, s: int) -> str:
-    """The sentence under the grids (hyper_update.js writes the same HTML)."""
+    """The sentence under the grids (update.js writes the same HTML)."""
     check = check_hyperparameters(n, k, s, p)
     if check.valid:
         return (

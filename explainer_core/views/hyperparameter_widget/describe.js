@@ -1,6 +1,6 @@
 // Hyperparameter widget: the figure's text alternative for the current sliders and kernel position.
-// Runs when the page is drawn, when a hyperparameter changes (hyper_update.js) and when the kernel
-// moves (hyper_position.js). Whether the combination is valid, and why not, is the message's text.
+// Runs when the page is drawn, when a hyperparameter changes (update.js) and when the kernel
+// moves (position.js). Whether the combination is valid, and why not, is the message's text.
 // args: plot, input_size, padding, kernel_size, stride (the sliders), slider (kernel position),
 //       positions (the kernel's stops).
 const n = input_size.value;

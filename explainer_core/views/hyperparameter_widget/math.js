@@ -2,7 +2,7 @@
 // (check_hyperparameters, conv_output_size, window_positions): the validity rule, the
 // output size and the student's one-sentence reasons must be exactly the same, and
 // tests/test_browser_hyperparameters.py compares the two over a grid of small values.
-// The body of a CustomJS that returns the functions; the widget's callback (hyper_update.js)
+// The body of a CustomJS that returns the functions; the widget's callback (update.js)
 // and the tests call `execute` on it.
 
 function size_text(n) {

@@ -1,7 +1,7 @@
 // Hyperparameter widget: put the kernel at the position slider's stop.
 // Runs when the kernel position changes (play timer or drag). The output cells up to
 // this stop are filled; the current one is outlined.
-// args: slider, positions (the stops, from hyper_math.js), kernel, out, current (sources),
+// args: slider, positions (the stops, from math.js), kernel, out, current (sources),
 // kernel_size (slider), frame (source: where the output grid starts), colors, describe (the text alternative).
 const col = colors instanceof Map ? Object.fromEntries(colors) : colors;
 const stops = positions.data.top.length;

@@ -1,6 +1,6 @@
 // Hyperparameter widget: rebuild everything when a hyperparameter slider moves.
 // Mirrors hyperparameter_data() and _message() in explainer_core/views/hyperparameter_widget.py;
-// the arithmetic comes from `math` (hyper_math.js, the port of explainer_core/arithmetic/hyperparams.py).
+// the arithmetic comes from `math` (math.js, the port of explainer_core/arithmetic/hyperparams.py).
 // args: math (CustomJS returning the arithmetic), input_size_slider, padding_slider,
 // kernel_size_slider, stride_slider, toggle, slider (kernel position), message (Div),
 // cells, positions, kernel, out, current, titles, frame (sources), x_range, y_range (the

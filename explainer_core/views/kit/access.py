@@ -5,12 +5,12 @@ text alternative (``role="img"`` and ``aria-label`` on the figure's element) tha
 says what it shows for the current picture, and every control has a name:
 
 * each view gives its figures a description callback, a ``CustomJS`` named
-  :data:`~explainer_core.page.protocol.DESCRIBE` whose code is ``js/describe_<view>.js``.
+  :data:`~explainer_core.page.protocol.DESCRIBE` whose code is ``views/<view>/describe.js``.
   It reads the view's own data sources and rewrites the figures' ``aria-label``; it runs when the page
-  is drawn, after every new picture (``js/page.js``) and after the reader's choices
+  is drawn, after every new picture (``page/page.js``) and after the reader's choices
   that change what a figure shows (another neuron, another class);
 * :func:`prepare`, run by :func:`explainer_core.page.embed.show`, gives every figure that
-  has no description of its own one from its title, and adds ``js/access_ready.js``
+  has no description of its own one from its title, and adds ``views/kit/access_ready.js``
   to the document: Bokeh draws widgets in their own shadow DOM, where only a script
   can name a slider's handle or say which button of a group is pressed;
 * :func:`live_status` makes the picture changer's message a polite live region, and
@@ -161,7 +161,7 @@ def _fallback_label(plot: Plot) -> str:
 def prepare(obj: Model) -> CustomJS:
     """Name every figure of ``obj`` that has no text alternative, and return ``obj``'s ready callback.
 
-    Figures named here follow the picture through ``js/describe_plots.js`` (their title,
+    Figures named here follow the picture through ``views/kit/describe_plots.js`` (their title,
     then the picture's name) when ``obj`` follows the picture at all.
     """
     models = sorted(obj.references(), key=lambda m: m.id)

@@ -1,4 +1,4 @@
-// Access for everyone, once Bokeh has drawn a document (its DocumentReady event; views/access.py).
+// Access for everyone, once Bokeh has drawn a document (its DocumentReady event; views/kit/access.py).
 // Bokeh draws every widget inside its own shadow DOM, where the page cannot name what it draws.
 // This script does, for the models of this document:
 //  - a slider's handle (the element with role "slider") takes the slider's title as its name,
@@ -6,7 +6,8 @@
 //  - each button of a button group says whether it is the pressed one (aria-pressed);
 //  - a view wider than its column scrolls inside its box (explainer.css) and can then be
 //    focused, so that the keyboard can scroll it too;
-//  - every text alternative (the callbacks named `describe`) is written for the first picture.
+//  - the views draw their first picture (page.js fillDocument), then every text alternative (the
+//    callbacks named `describe`) is written for it.
 // args: root (the embedded layout), describe (the name of the description callbacks).
 const models = [...root.document.all_models];
 const kind = (model) => model.constructor.__name__;
@@ -65,7 +66,17 @@ if (box != null && window.ResizeObserver != null) {
   if (rootView.el !== box) observer.observe(rootView.el);
 }
 
-for (const model of models) {
-  if (model.name === describe) model.execute(model, {});
-}
-if (box != null) box.dataset.explainerAccess = "ready";  // for tests: everything above is done
+// The first frame: every view that carries its own picture draws it (page.js), then the text
+// alternatives are written for it. Without page.js (a page of views that do not follow a picture)
+// there is nothing to fill.
+const page = window.ExplainerPage;
+const filled = page != null ? page.fillDocument(root.document) : Promise.resolve(0);
+filled.then(
+  () => {
+    for (const model of models) {
+      if (model.name === describe) model.execute(model, {});
+    }
+    if (box != null) box.dataset.explainerAccess = "ready";  // for tests: everything above is done
+  },
+  (error) => console.error("The views could not draw their picture:", error),
+);

@@ -1,4 +1,4 @@
-// Text alternatives of figures whose view gave them none (views/access.py, prepare): the
+// Text alternatives of figures whose view gave them none (views/kit/access.py, prepare): the
 // figure's title (read now: a refill may have rewritten it) or else the words drawn on it,
 // and, when the layout follows the picture, the name of the picture the page shows.
 // args: plots (the figures), bases (for each: its name, or "" to use its title), follows (bool).

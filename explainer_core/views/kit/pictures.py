@@ -25,7 +25,7 @@ def rgba_image(pixels: np.ndarray) -> np.ndarray:
     return rgba.view(np.uint32).reshape(height, width)[::-1]
 
 
-def _display_copy(photo: np.ndarray, longest: int = DISPLAY_SIDE) -> np.ndarray:
+def display_copy(photo: np.ndarray, longest: int = DISPLAY_SIDE) -> np.ndarray:
     """The photo shrunk (Pillow bilinear) so its longer side is at most ``longest``: pages stay light."""
     height, width = photo.shape[:2]
     scale = min(1.0, longest / max(height, width))
@@ -44,7 +44,7 @@ def input_data(trace: Trace, original: np.ndarray) -> dict[str, dict]:
     """
     image = trace.image
     model_pixels = np.clip(np.rint(image[..., :3] * 255), 0, 255).astype(np.uint8)
-    photo = _display_copy(np.asarray(original, dtype=np.uint8)[..., :3])
+    photo = display_copy(np.asarray(original, dtype=np.uint8)[..., :3])
     photo_h, photo_w = photo.shape[:2]
     side = max(photo_h, photo_w)
     data = {
