@@ -1,10 +1,10 @@
 """The "your photo" preview in the browser, for photos of real sizes (issue 8).
 
-The preview is the photo shrunk to at most 256 pixels a side by js/refill_input.js,
-the twin of explainer_core.views.input_view.input_data: the same photo must give the
-same pixels on both sides, and be drawn with its own shape, as large as the model input
-beside it. Photos are made here (smooth gradients with a little noise, like a photo),
-never taken from the data set.
+The preview is the photo shrunk to at most 256 pixels a side by input_view/fill.js, the only
+code of the product that draws it (for the first frame too); tests/view_oracles/input_view.py
+is its Python reference: the same photo must give the same pixels on both sides, and be drawn
+with its own shape, as large as the model input beside it. Photos are made here (smooth
+gradients with a little noise, like a photo), never taken from the data set.
 """
 
 from __future__ import annotations
@@ -19,11 +19,11 @@ from PIL import Image
 
 from explainer_core.arithmetic.trace import trace
 from explainer_core.data.preprocess import load_pil, prepare_image, to_rgb
-from explainer_core.page.examples import shipped_network
+from explainer_core.page.examples import default_example, default_trace, shipped_network
 from explainer_core.views.input_view import input_view
-from explainer_core.views.kit.pictures import input_data
 
-from .test_browser_picker import model_value, status, upload, wait_for_status
+from .test_browser_picker import channel, model_value, status, upload, wait_for_status
+from .view_oracles.input_view import input_data
 
 pytestmark = pytest.mark.browser
 
@@ -71,12 +71,24 @@ def page_photo(page, prefix: str) -> dict:
     return {"pixels": rgba[::-1, :, :3], "alpha": rgba[::-1, :, 3], **data}
 
 
-def python_photo(data: bytes) -> dict:
-    """What explainer_core.views.input_view.input_data computes for the same file."""
-    original = np.asarray(to_rgb(load_pil(data)))
-    expected = input_data(trace(shipped_network(), prepare_image(data)), original)["photo"]
+def oracle_photo(expected: dict) -> dict:
+    """The oracle's photo source as page_photo reads the page's."""
     rgba = expected["image"][0].view(np.uint8).reshape(*expected["image"][0].shape, 4)
     return {"pixels": rgba[::-1, :, :3], **{key: expected[key][0] for key in ("x", "y", "dw", "dh")}}
+
+
+def python_photo(data: bytes) -> dict:
+    """What the Python reference (tests/view_oracles/input_view.py) computes for the same file."""
+    original = np.asarray(to_rgb(load_pil(data)))
+    return oracle_photo(input_data(trace(shipped_network(), prepare_image(data)), original)["photo"])
+
+
+def page_fitted(page, prefix: str) -> np.ndarray:
+    """The model input the page draws, as packed RGBA values bottom row first."""
+    data = model_value(page, f"{prefix}_fitted", "({image: Array.from(m.data.image[0]), shape: m.data.image[0].shape,"
+                                                 " dtype: m.data.image[0].dtype})")
+    assert data["dtype"] == "uint32"
+    return np.asarray(data["image"], dtype=np.uint32).reshape(data["shape"])
 
 
 # (page, prefix of its picture pair): the input view (chapter 3) and the picker's preview (chapter 2).
@@ -110,6 +122,36 @@ def test_preview_of_a_real_photo_is_pythons(browser_page, where):
         else:  # Chromium's and Pillow's JPEG decoders may differ by a level or two before the shrink
             assert difference.max() <= 4 and difference.mean() < 0.5, (name, difference.max(), difference.mean())
         assert model_value(page, f"{prefix}_photo_plot", "m.title.text") == f"your photo ({width}×{height})"
+    browser_page.assert_clean()
+
+
+# every page whose first frame shows the default picture's pair: the input view and each preview
+FIRST_FRAMES = {
+    "input view (chapter 3)": ("book/03_input_layer.html", "input"),
+    "input view (chapter 9)": ("book/09_interactive_features.html", "input"),
+    **{f"preview ({path})": (f"book/{path}.html", "preview")
+       for path in ("02_overview", "04_convolutional_layers", "06_activation_functions", "07_pooling_layers")},
+}
+
+
+@pytest.mark.parametrize("where", list(FIRST_FRAMES))
+def test_first_frame_is_the_oracles(browser_page, where):
+    """The built page's first frame (drawn by fill.js from the view's own picture) is the reference's."""
+    path, prefix = FIRST_FRAMES[where]
+    page = browser_page.goto(path)
+    example, t = default_example(), default_trace()
+    expected = input_data(t, example.original)
+    shown, photo = page_photo(page, prefix), oracle_photo(expected["photo"])
+    assert [shown[key] for key in ("x", "y", "dw", "dh")] == [photo[key] for key in ("x", "y", "dw", "dh")]
+    np.testing.assert_array_equal(shown["pixels"], photo["pixels"])
+    assert (shown["alpha"] == 255).all()
+    assert model_value(page, f"{prefix}_photo_plot", "m.title.text") == expected["photo"]["title"]
+    side = expected["photo"]["side"]
+    assert model_value(page, f"{prefix}_photo_plot", "[m.x_range.end, m.y_range.end]") == [side, side]
+    np.testing.assert_array_equal(page_fitted(page, prefix), expected["model_input"]["image"][0])
+    if prefix == "input":
+        for c in range(t.image.shape[2]):
+            np.testing.assert_array_equal(channel(page, c), expected[f"channel_{c}"]["image"][0][::-1])
     browser_page.assert_clean()
 
 
@@ -165,20 +207,33 @@ def test_preview_is_drawn_with_the_photos_shape_as_large_as_the_input(browser_pa
 
 
 def test_python_drawn_view_has_the_photos_shape_as_large_as_the_input(browser_page):
-    """The view as Python draws it (a notebook, or a book built on scikit-image's 600 x 400 coffee)."""
+    """The view as Python builds it (a notebook, or a book built on scikit-image's 600 x 400 coffee),
+    its first frame drawn by page.js from the view's own picture, and that frame is the reference's."""
     page = browser_page.goto("book/09_interactive_features.html")
     for index, (width, height) in enumerate(SHAPES):
         original = photo(width, height)
-        view = input_view(trace(shipped_network(), prepare_image(original)), original)
-        page.evaluate(
+        t = trace(shipped_network(), prepare_image(original))
+        view = input_view(t, original)
+        filled = page.evaluate(
             """async ([item, id]) => {
                 const target = document.createElement("div");
                 target.id = id;
                 document.querySelector("article").append(target);
                 await Bokeh.embed.embed_item(item, id);
+                return ExplainerPage.fillDocument(Bokeh.documents[Bokeh.documents.length - 1]);
             }""",
             [json_item(view), f"python-drawn-view-{index}"],
         )
+        assert filled == 1
         photo_box, fitted_box = page.evaluate(DRAWN, [["input_photo_plot", "input_fitted_plot"], True])
         assert_drawn_like_the_photo(photo_box, fitted_box, width, height)
+        drawn = page.evaluate(
+            """() => {
+                const last = Bokeh.documents[Bokeh.documents.length - 1];
+                const m = [...last.all_models].find((x) => x.name === "input_photo");
+                return {image: Array.from(m.data.image[0]), shape: m.data.image[0].shape};
+            }""")
+        expected = input_data(t, original)["photo"]["image"][0]
+        assert drawn["shape"] == list(expected.shape)
+        np.testing.assert_array_equal(np.asarray(drawn["image"], dtype=np.uint32).reshape(expected.shape), expected)
     browser_page.assert_clean()

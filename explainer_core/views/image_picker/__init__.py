@@ -25,6 +25,7 @@ from ...errors import DatasetError
 from ...page import protocol
 from ..kit import as_image, bare_figure, custom_js, gallery_menu, live_status, refill_callback
 from ..kit.pictures import picture_pair, rgba_image
+from ..kit.refill import picture_source
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,9 @@ def image_picker(
     """The gallery and the upload button; a message line says what the page now shows.
 
     With ``preview=(trace, original)`` it also shows the chosen photo before and after
-    it is fitted to the network's input (pages without the input view want that).
+    it is fitted to the network's input (pages without the input view want that), drawn
+    by ``input_view/fill.js`` from that picture. The message line names no picture until
+    the reader chooses one (page.js then says what the network sees).
     """
     images = gallery_images() if images is None else images
     data = gallery_source(images, columns, thumb)
@@ -136,9 +139,10 @@ def image_picker(
     upload.js_on_change("value", custom_js("image_picker/upload", upload=upload, source=source))
     parts = [Div(text="<b>Change the picture.</b> Choose a photo:"), gallery, row(menu, upload), status]
     if preview is not None:
-        pair, pair_args = picture_pair(*preview, size=120, prefix="preview")
+        pair, pair_args = picture_pair(preview[0], size=120, prefix="preview")
         parts.append(pair)
     layout = column(*parts, sizing_mode="stretch_width")
-    if preview is not None:
-        layout.tags = [refill_callback("input_view", channels=[], **pair_args)]
+    if preview is not None:  # input_view/fill.js draws the pair, for the first frame too
+        picture = picture_source(preview[0], original=preview[1])
+        layout.tags = [refill_callback("input_view", picture=picture, channels=[], **pair_args)]
     return layout

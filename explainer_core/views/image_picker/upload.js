@@ -4,7 +4,7 @@
 const name = Array.isArray(upload.filename) ? upload.filename[0] : upload.filename;
 const value = Array.isArray(upload.value) ? upload.value[0] : upload.value;
 const type = Array.isArray(upload.mime_type) ? upload.mime_type[0] : upload.mime_type;
-if (name) { // no name: the upload was cleared (picker_gallery.js), not chosen
+if (name) { // no name: the upload was cleared (image_picker/gallery.js), not chosen
   const bytes = Uint8Array.from(atob(value || ""), (c) => c.charCodeAt(0));
   const blob = new Blob([bytes], {type: type || ""});
   window.ExplainerPage.showImage(blob, {label: name})

@@ -1,14 +1,22 @@
-// Refill the input view for a new picture (run by page.js with cb_data = {trace, picture}).
+// Draw the input view (or the picture changer's preview) for a picture: the only place its
+// pixels are computed, for the first frame (cb_data.first) as after a new picture.
+// Run by page.js with cb_data = {trace, picture, network, label, first}.
 // args: photo, fitted (image_rgba sources), channels (one image source per input channel),
-//       photo_x, photo_y (the photo plot's ranges), photo_plot (for its title).
-// The numbers are those of input_view.input_data in explainer_core/views/input_view.py.
+//       photo_x, photo_y (the photo plot's ranges), photo_plot (for its title), view_picture.
+// picture.original is either the display copy of the view's own picture (first frame, from
+// kit/refill.py picture_source: pixels at most 256 a side, originalWidth/originalHeight the
+// photo's size) or the reader's photo at full size (fitRgb's original), shrunk here.
+// Python reference (tests only): tests/view_oracles/input_view.py.
 const {trace, picture} = cb_data;
-const [height, width] = picture.shape;
+const kit = window.ExplainerKit;
+const input = trace.image;
+const [height, width, count] = input.shape;
 
-// Pack 8-bit RGB(A) pixels into the uint32 RGBA values image_rgba draws, bottom row first.
+// Pack 8-bit pixels (``channels`` bytes each, one channel taken as grey) into the uint32 RGBA
+// values image_rgba draws, bottom row first, in a column like ``like``.
 function packed(pixels, w, h, channels, like) {
-  const out = new Uint32Array(w * h);
-  const bytes = new Uint8Array(out.buffer);
+  const out = kit.grid(like, h, w);
+  const bytes = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
   for (let r = 0; r < h; r++) {
     for (let c = 0; c < w; c++) {
       const from = (r * w + c) * channels;
@@ -19,16 +27,20 @@ function packed(pixels, w, h, channels, like) {
       bytes[to + 3] = 255;
     }
   }
-  return new like.constructor(out.buffer, [h, w]);
+  return out;
 }
 
-// The photo as the reader gave it, shrunk for display only (input_view._display_copy: at most
-// 256 pixels a side). resizeBilinear returns RGB, 3 bytes a pixel, whatever it was given.
+// The photo, shrunk for display only (kit/pictures.py display_copy: at most 256 pixels a side,
+// rounded half up). resizeBilinear returns RGB, 3 bytes a pixel, whatever it was given. The
+// first frame's picture is that display copy already.
 const original = picture.original;
-const scale = Math.min(1, 256 / Math.max(original.width, original.height));
-const w = Math.max(1, Math.round(original.width * scale));
-const h = Math.max(1, Math.round(original.height * scale));
-const [small, smallChannels] = scale < 1
+const fullWidth = original.originalWidth || original.width;
+const fullHeight = original.originalHeight || original.height;
+const scale = Math.min(1, 256 / Math.max(fullWidth, fullHeight));
+const w = Math.max(1, Math.round(fullWidth * scale));
+const h = Math.max(1, Math.round(fullHeight * scale));
+const shrink = w !== original.width || h !== original.height;
+const [small, smallChannels] = shrink
   ? [window.ExplainerPreprocess.resizeBilinear(original.pixels, original.width, original.height,
                                               original.channels, w, h), 3]
   : [original.pixels, original.channels];
@@ -37,19 +49,24 @@ photo.data = {image: [packed(small, w, h, smallChannels, photo.data.image[0])],
               x: [(side - w) / 2], y: [(side - h) / 2], dw: [w], dh: [h]};
 photo_x.end = side;
 photo_y.end = side;
-photo_plot.title.text = `your photo (${original.width}×${original.height})`;
+photo_plot.title.text = `your photo (${fullWidth}×${fullHeight})`;
 
-fitted.data = {image: [packed(picture.data, width, height, 3, fitted.data.image[0])]};
+// The model's input as 8-bit pixels (its first three channels, or its one channel as grey):
+// round(value × 255), as kit/pictures.py's oracle does (exact for an 8-bit picture).
+const shown = Math.min(count, 3);
+const bytes = new Uint8Array(width * height * shown);
+for (let i = 0, k = 0; i < width * height; i++) {
+  for (let c = 0; c < shown; c++) {
+    bytes[k++] = Math.min(255, Math.max(0, Math.round(input.data[i * count + c] * 255)));
+  }
+}
+fitted.data = {image: [packed(bytes, width, height, shown, fitted.data.image[0])]};
 
 // Each channel heatmap shows the traced input itself (values in [0, 1]), bottom row first.
-const input = trace.image;
 channels.forEach((source, channel) => {
-  const previous = source.data.image[0];
-  const values = new Float32Array(width * height);
+  const values = kit.grid(source.data.image[0], height, width);
   for (let r = 0; r < height; r++) {
-    for (let c = 0; c < width; c++) {
-      values[(height - 1 - r) * width + c] = input.data[(r * width + c) * input.shape[2] + channel];
-    }
+    for (let c = 0; c < width; c++) values[(height - 1 - r) * width + c] = input.data[(r * width + c) * count + channel];
   }
-  source.data = {image: [new previous.constructor(values.buffer, [height, width])]};
+  source.data = {image: [values]};
 });

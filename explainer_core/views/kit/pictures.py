@@ -1,4 +1,7 @@
-"""The photo and the network's input side by side: shared by the input view and the picture changer."""
+"""The photo and the network's input side by side: shared by the input view and the picture changer.
+
+Python builds the skeleton; ``views/input_view/fill.js`` computes every picture-dependent pixel.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +15,10 @@ from PIL import Image
 from ...arithmetic.trace import Trace
 from .palettes import bare_figure
 
-#: The photo is shown at most this many pixels a side (the browser refill does the same).
+#: The photo is shown at most this many pixels a side (input_view/fill.js does the same).
 DISPLAY_SIDE = 256
+#: What an image_rgba column holds before fill.js draws the picture: one packed pixel, of the right kind.
+_RGBA_PLACEHOLDER = np.zeros((1, 1), np.uint32)
 
 
 def rgba_image(pixels: np.ndarray) -> np.ndarray:
@@ -31,36 +36,9 @@ def display_copy(photo: np.ndarray, longest: int = DISPLAY_SIDE) -> np.ndarray:
     scale = min(1.0, longest / max(height, width))
     if scale == 1.0:
         return photo
-    # Rounded half up, as JavaScript's Math.round in js/refill_input.js rounds.
+    # Rounded half up, as JavaScript's Math.round in input_view/fill.js rounds.
     size = (max(1, math.floor(width * scale + 0.5)), max(1, math.floor(height * scale + 0.5)))
     return np.asarray(Image.fromarray(photo).resize(size, Image.Resampling.BILINEAR))
-
-
-def input_data(trace: Trace, original: np.ndarray) -> dict[str, dict]:
-    """The data of every source in the view: the picture, the model input, one map per channel.
-
-    Heatmaps are stored bottom row first (Bokeh's image origin is the lower left),
-    so ``data["channel_<i>"]["image"][0][::-1]`` is channel ``i`` of ``trace.image``.
-    """
-    image = trace.image
-    model_pixels = np.clip(np.rint(image[..., :3] * 255), 0, 255).astype(np.uint8)
-    photo = display_copy(np.asarray(original, dtype=np.uint8)[..., :3])
-    photo_h, photo_w = photo.shape[:2]
-    side = max(photo_h, photo_w)
-    data = {
-        # The photo sits centred in a square of side max(h, w), so any aspect ratio fits one plot.
-        "photo": {
-            "image": [rgba_image(photo)],
-            "x": [(side - photo_w) / 2],
-            "y": [(side - photo_h) / 2],
-            "dw": [photo_w],
-            "dh": [photo_h],
-        },
-        "model_input": {"image": [rgba_image(model_pixels)]},
-    }
-    for channel in range(image.shape[2]):
-        data[f"channel_{channel}"] = {"image": [np.ascontiguousarray(image[::-1, :, channel])]}
-    return data
 
 
 def canvas(title: str, height: int, width: int, size: int, name: str):
@@ -86,25 +64,27 @@ def _picture(title: str, source: ColumnDataSource, height: int, width: int, size
     return plot
 
 
-def picture_pair(trace: Trace, original: np.ndarray, size: int = 190, prefix: str = "input"):
+def picture_pair(trace: Trace, size: int = 190, prefix: str = "input"):
     """The photo as given and as the network reads it, side by side, and the refill args for both.
 
-    Used by the input view and by the picture changer's preview.
+    A skeleton: both images are 1x1 placeholders and the photo's title names no size yet;
+    ``input_view/fill.js`` draws them from the view's picture (:func:`~.refill.picture_source`
+    made with ``original=``), for the first frame as after a new picture. Only the network's
+    input shape is read from ``trace``. Used by the input view and by the picture changer's preview.
     """
-    data = input_data(trace, original)
-    height, width, _ = trace.image.shape
-    photo_h, photo_w = np.asarray(original).shape[:2]
-    # The square the (display-sized) photo is centred in: its longer side fills the frame.
-    side = max(data["photo"]["dw"][0], data["photo"]["dh"][0])
-    photo = canvas(f"your photo ({photo_w}×{photo_h})", side, side, size, f"{prefix}_photo_plot")
-    photo_source = ColumnDataSource(data["photo"], name=f"{prefix}_photo")
+    height, width = trace.image.shape[:2]
+    # The photo sits centred in a square of side max(h, w) (fill.js sets it), so any aspect ratio fits.
+    photo = canvas("your photo", 1, 1, size, f"{prefix}_photo_plot")
+    photo_source = ColumnDataSource(
+        {"image": [_RGBA_PLACEHOLDER.copy()], "x": [0.0], "y": [0.0], "dw": [0.0], "dh": [0.0]},
+        name=f"{prefix}_photo",
+    )
     photo.image_rgba(image="image", x="x", y="y", dw="dw", dh="dh", source=photo_source)
     photo.outline_line_color = None
-    fitted_source = ColumnDataSource(data["model_input"], name=f"{prefix}_fitted")
+    fitted_source = ColumnDataSource({"image": [_RGBA_PLACEHOLDER.copy()]}, name=f"{prefix}_fitted")
     fitted = _picture(f"model input ({width}×{height})", fitted_source, height, width, size, f"{prefix}_fitted_plot")
     if size < 160:  # small previews: keep both titles inside their plots
         photo.title.text_font_size = fitted.title.text_font_size = "10px"
-    args = dict(
-        photo=photo_source, fitted=fitted_source, photo_x=photo.x_range, photo_y=photo.y_range, photo_plot=photo
-    )
+    args = dict(photo=photo_source, fitted=fitted_source, photo_x=photo.x_range, photo_y=photo.y_range,
+                photo_plot=photo)
     return row(photo, fitted), args
