@@ -21,16 +21,12 @@ from bokeh.embed import components
 from bokeh.models import ColumnDataSource, Div
 
 from explainer_core.errors import TraceError
-from explainer_core.views.flatten_view import (
-    TOP_UNITS,
-    _readout_html,
-    flatten_data,
-    flatten_steps,
-    flatten_view,
-)
+from explainer_core.views.flatten_view import TOP_UNITS, flatten_steps, flatten_view
 from explainer_core.views.kit import VIEW_WIDTH, fmt, js_source
-from explainer_core.views.softmax_view import sig, softmax_data, softmax_view
+from explainer_core.views.softmax_view import softmax_view
 from tests.keras_reference import ATOL, KerasReference
+from tests.view_oracles.flatten_view import flatten_data, readout_html
+from tests.view_oracles.softmax_view import sig, softmax_data
 
 MINUS = "\u2212"
 
@@ -119,23 +115,50 @@ def test_flatten_data_is_keras_for_every_test_cnn(keras_traced):
     assert_flatten_matches_keras(t, ref)
 
 
-def test_the_flatten_view_holds_the_data_and_builds_for_every_test_cnn(keras_traced):
+#: The columns the browser writes (fill.js and focus.js), for the first frame too.
+FLATTEN_PICTURE_COLUMNS = {
+    "maps": {"image"},
+    "units": {"value"},
+    "targets": {"value", "probability", "value_text", "prob_text", "focus"},
+    "focus": {"index"},
+    "edges": "all",
+    "marks": "all",
+    "links": "all",
+}
+
+
+def test_the_flatten_view_holds_only_the_skeleton_and_builds_for_every_test_cnn(keras_traced):
+    """Positions, weights and names are Python's; every number of the picture is left to fill.js."""
     t, _ = keras_traced
     layout = flatten_view(t)
-    data = flatten_data(t)
-    for name, columns in data.items():
+    for name, columns in flatten_data(t).items():
         source = layout.select_one({"name": f"flatten:{name}", "type": ColumnDataSource})
         assert source is not None, name
         assert set(source.data) == set(columns), name
+        picture = FLATTEN_PICTURE_COLUMNS.get(name, set())
         for column, values in columns.items():
-            if column in ("image", "kernel", "bias"):
-                for ours, theirs in zip(source.data[column], values, strict=True):
-                    np.testing.assert_array_equal(ours, theirs)
+            ours = source.data[column]
+            if picture == "all":
+                assert len(ours) == 0, f"{name}.{column}"  # focus.js draws the focus
+            elif column == "image":
+                assert [np.shape(v) for v in ours] == [(1, 1)] * len(values)  # fill.js makes full-size maps
+                assert all(v.dtype == np.float32 and not v.any() for v in ours)
+            elif column in ("kernel", "bias"):
+                for mine, theirs in zip(ours, values, strict=True):
+                    np.testing.assert_array_equal(mine, theirs)
+            elif column in picture:
+                assert len(ours) == len(values), f"{name}.{column}"
+                placeholder = "" if all(isinstance(v, str) for v in values) else 0
+                assert all(v == placeholder for v in ours), f"{name}.{column}"
             else:
-                np.testing.assert_array_equal(np.asarray(source.data[column]), np.asarray(values), err_msg=column)
+                np.testing.assert_array_equal(np.asarray(ours), np.asarray(values), err_msg=f"{name}.{column}")
+    assert layout.select_one({"name": "flatten:readout"}).text == ""
     figure = layout.select_one({"name": "flatten:figure"})
     assert figure.frame_width <= VIEW_WIDTH
     assert [tag.name for tag in layout.tags] == ["explainer-refill", "explainer-describe"]
+    # the first frame is the browser's: the fill carries the picture the view was built for
+    picture = layout.tags[0].args["view_picture"]
+    assert picture.name == "explainer-picture" and list(picture.data["shape"][0]) == list(t.image.shape)
     components(layout)  # it serialises
 
 
@@ -185,7 +208,7 @@ def test_the_readout_adds_up_to_the_logit(keras_shipped):
     from explainer_core.arithmetic.formulas import explain_dense
 
     k = t.predicted_class
-    html = _readout_html(t, flatten_data(t))
+    html = readout_html(t, flatten_data(t))
     e = explain_dense(t, k)
     assert f"<b>{t.predicted_label}</b>: logit = Σ value × weight over all 1,690 flatten units" in html
     part, *_ = spans(html, "xv-part")
@@ -193,7 +216,7 @@ def test_the_readout_adds_up_to_the_logit(keras_shipped):
     assert spans(html, "xv-bias") == [pytest.approx(e.bias, abs=6e-4)]
     assert spans(html, "xv-result") == [pytest.approx(e.value, abs=6e-4)]
     u = 5
-    html = _readout_html(t, flatten_data(t, ("unit", u)))
+    html = readout_html(t, flatten_data(t, ("unit", u)))
     row, col, channel = (int(v) for v in t.flatten_index[u])
     assert f"Flatten unit {u} is pixel (row {row}, column {col}) of max_pool_2 · channel {channel}" in html
 
@@ -211,9 +234,9 @@ def test_flatten_view_refuses_what_it_cannot_show(keras_shipped):
 def test_the_flatten_view_keeps_the_page_light(keras_shipped):
     t, _ = keras_shipped
     size = sum(map(len, components(flatten_view(t))))
-    assert size < 450_000, size  # 16,900 weights and 1,690 units, as binary arrays
+    assert size < 450_000, size  # 16,900 weights and 1,690 units' positions, as binary arrays
     size = sum(map(len, components(softmax_view(t))))
-    assert size < 120_000, size
+    assert size < 80_000, size  # names and positions; the picture (12,288 bytes) for fill.js
 
 
 # -- the softmax view -----------------------------------------------------------------
@@ -251,12 +274,46 @@ def test_softmax_data_is_keras_for_every_test_cnn(keras_traced):
     t, ref = keras_traced
     assert_softmax_matches_keras(t, ref)
     layout = softmax_view(t)
-    for name, columns in softmax_data(t).items():
-        source = layout.select_one({"name": f"softmax:{name}", "type": ColumnDataSource})
-        assert dict(source.data) == columns, name
     for name in ("softmax:table", "softmax:equation"):
         assert layout.select_one({"name": name}).frame_width <= VIEW_WIDTH
     components(layout)
+
+
+#: The columns the browser writes (fill.js and draw.js), for the first frame too.
+SOFTMAX_PICTURE_COLUMNS = {
+    "classes": {"logit", "probability", "exp", "logit_text", "exp_text", "prob_text", "right", "chosen", "style"},
+    "terms": {"text", "sup", "cls"},
+    "choice": {"index"},
+}
+
+
+def test_the_softmax_view_holds_only_the_skeleton_for_every_test_cnn(keras_traced):
+    """Positions and names are Python's; every number of the picture is left to fill.js (placeholders)."""
+    t, _ = keras_traced
+    layout = softmax_view(t)
+    for name, columns in softmax_data(t).items():
+        source = layout.select_one({"name": f"softmax:{name}", "type": ColumnDataSource})
+        assert set(source.data) == set(columns), name
+        for column, expected in columns.items():
+            got = list(source.data[column])
+            assert len(got) == len(expected), f"{name}.{column}"
+            if column not in SOFTMAX_PICTURE_COLUMNS[name]:
+                assert got == expected, f"{name}.{column}"
+    classes = layout.select_one({"name": "softmax:classes"}).data
+    n = t.network.num_classes
+    for column in ("logit", "probability", "exp"):
+        assert classes[column] == [0.0] * n, column
+    for column in ("logit_text", "exp_text", "prob_text"):
+        assert classes[column] == [""] * n, column
+    terms = layout.select_one({"name": "softmax:terms"}).data
+    picture = [i for i, role in enumerate(terms["role"]) if role in ("lhs", "value", "result")]
+    assert [terms["text"][i] for i in picture] == [""] * len(picture)
+    assert set(terms["sup"]) == {""}
+    # the first frame is the browser's: the view carries its picture to fill.js, and no number of it
+    [fill] = [tag for tag in layout.tags if tag.name == "explainer-refill"]
+    picture_source = fill.args["view_picture"]
+    assert picture_source.name == "explainer-picture"
+    assert list(picture_source.data["shape"][0]) == list(t.image.shape)
 
 
 def test_the_equation_can_be_written_for_any_class(keras_shipped):
@@ -290,7 +347,7 @@ def test_four_significant_digits(value, text):
 
 def test_numbers_are_formatted_like_the_other_views(keras_shipped):
     t, _ = keras_shipped
-    data = softmax_data(t)
+    data = softmax_data(t)  # the oracle of what fill.js writes
     assert data["classes"]["logit_text"] == [fmt(z) for z in t.logits]
     assert data["classes"]["prob_text"] == [fmt(p) for p in t.probabilities]
     assert isinstance(softmax_view(t).select_one({"type": Div}), Div)

@@ -24,10 +24,12 @@ brown-white-green weight scale, and a negative weight's edge is dashed, so
 that its sign does not rest on colour alone. Before any hovering the view shows the
 predicted class's edges.
 
-:func:`flatten_data` computes what every data source holds, from a
-:class:`~explainer_core.arithmetic.trace.Trace` only; :func:`flatten_view` draws it. The
-browser redraws the edges with ``js/flatten_focus.js`` and follows a new
-picture with ``js/refill_flatten.js``.
+:func:`flatten_view` builds the skeleton from the network's shapes and weights
+(positions, weights, names); every number of the picture is written by the browser,
+for the first frame too: ``flatten_view/fill.js`` (run by ``page.js`` with the trace
+of the picture the view was built for, then of every picture the reader chooses)
+writes the maps, the units and the outputs and runs ``flatten_view/focus.js``, which
+draws the edges and the readout of the focus.
 
 Explained in "The flatten layer and the output" (book/08_flatten_and_output.md).
 """
@@ -45,7 +47,7 @@ from bokeh.transform import transform
 
 from ...arithmetic.formulas import check_trace
 from ...arithmetic.network import LayerSpec
-from ...arithmetic.scales import color_ranges, symmetric, target_range, weight_limit
+from ...arithmetic.scales import weight_limit
 from ...arithmetic.trace import Trace
 from ...errors import TraceError
 from ..kit import (
@@ -57,13 +59,13 @@ from ..kit import (
     bare_figure,
     custom_js,
     describe_callback,
-    fmt,
     panel_css,
     picture_name,
     refill_callback,
 )
+from ..kit.refill import picture_source
 
-__all__ = ["TOP_UNITS", "flatten_data", "flatten_steps", "flatten_view", "source_range", "target_range"]
+__all__ = ["TOP_UNITS", "flatten_steps", "flatten_view"]
 
 #: How many edges a hovered output unit shows: its units with the largest |value × weight|.
 TOP_UNITS = 40
@@ -118,19 +120,6 @@ def flatten_steps(trace: Trace) -> FlattenSteps:
 
 def _source_values(trace: Trace, steps: FlattenSteps) -> np.ndarray:
     return trace.input_of(steps.flatten.name)
-
-
-def source_range(trace: Trace, steps: FlattenSteps | None = None) -> tuple[float, float]:
-    """The activation colour range of the maps and the flatten units: the source layer's own.
-
-    (The overview's "unit" range would share it with the convolution before, whose larger
-    numbers would leave the pooled maps, all ReLU outputs, almost white.)
-    """
-    steps = steps or flatten_steps(trace)
-    ranges = color_ranges(trace, "layer")
-    if steps.source_name in ranges:
-        return ranges[steps.source_name]
-    return symmetric(float(np.abs(_source_values(trace, steps)).max()))
 
 
 def target_label(trace: Trace, steps: FlattenSteps, unit: int) -> str:
@@ -253,55 +242,30 @@ def _unit_xy(g: dict, unit: int) -> tuple[float, float]:
     return x, y
 
 
-# -- the data -------------------------------------------------------------------
-def _softmax_of(trace: Trace, steps: FlattenSteps) -> np.ndarray:
-    return trace.probabilities if steps.is_logit else np.zeros(steps.dense.output_shape[0], np.float32)
+# -- the skeleton ----------------------------------------------------------------
+def _skeleton(trace: Trace, steps: FlattenSteps, g: dict) -> dict[str, dict]:
+    """The sources' columns before any picture: positions, weights, names, and placeholders.
 
-
-def _auto_focus(values: np.ndarray) -> int:
-    """The output unit shown before any hovering: the largest logit, i.e. the predicted class."""
-    return int(np.argmax(values))
-
-
-def flatten_data(trace: Trace, focus: tuple[str, int] | None = None, *, width: int = VIEW_WIDTH) -> dict[str, dict]:
-    """The columns of every data source of the flatten view, from the trace.
-
-    Sources: ``maps`` (one row per channel of the step before the flatten layer:
-    ``image`` as an (H, W) array, top row first, and where it is drawn), ``units``
-    (one row per flatten unit: its bar's centre ``x``, ``y``, its ``value`` and its
-    source ``row``, ``col``, ``channel``), ``weights`` (one row: the dense kernel,
-    Keras layout (inputs, outputs), flattened, and the bias), ``targets`` (one row
-    per dense unit: where, ``label``, ``value`` (the logit), ``probability``, their
-    texts and ``focus``), ``labels`` (fixed titles), and what the focus draws:
-    ``edges``, ``marks`` (outlines of flatten units and their source pixels),
-    ``links`` (a unit to its source pixel) and ``focus`` (``kind`` "auto", "unit"
-    or "target", and ``index``; "auto" is the largest output unit, i.e. the
-    predicted class). ``js/flatten_focus.js`` draws any focus exactly as
-    :func:`_focus_columns` does.
+    ``fill.js`` writes every picture-dependent column (the maps' images, the units' values,
+    the outputs' values, probabilities and texts, the focus) and ``focus.js`` the edges,
+    outlines and links of the focus, for the first frame too. The maps' images start as
+    1×1 arrays (``fill.js`` makes full-size ones of the same kind); numbers are 0, texts "".
     """
-    steps = flatten_steps(trace)
-    g = _geometry(trace, steps, width)
-    source = _source_values(trace, steps)
-    height, wide, channels = source.shape
-    flattened = trace.input_of(steps.dense.name)
-    values = trace.outputs[steps.dense.name]
-    probabilities = _softmax_of(trace, steps)
-
+    channels, n = g["channels"], g["targets"]
     maps = dict(
-        image=[np.ascontiguousarray(source[:, :, c]) for c in range(channels)],
+        image=[np.zeros((1, 1), np.float32) for _ in range(channels)],
         x=[float(m[0]) for m in g["maps"]],
         y=[-float(m[1]) for m in g["maps"]],
         dw=[float(g["map_w"])] * channels,
         dh=[float(g["map_h"])] * channels,
         channel=list(range(channels)),
     )
-    count = flattened.shape[0]
-    xy = np.array([_unit_xy(g, u) for u in range(count)], dtype=np.float64)
-    index = trace.flatten_index
+    index = trace.flatten_index  # which pixel each unit copies: from the shapes only
+    xy = np.array([_unit_xy(g, u) for u in range(index.shape[0])], dtype=np.float64).reshape(-1, 2)
     units = dict(
         x=xy[:, 0],
         y=-xy[:, 1],
-        value=np.asarray(flattened, dtype=np.float32).copy(),
+        value=np.zeros(index.shape[0], np.float32),
         row=index[:, 0].astype(np.int32),
         col=index[:, 1].astype(np.int32),
         channel=index[:, 2].astype(np.int32),
@@ -310,132 +274,32 @@ def flatten_data(trace: Trace, focus: tuple[str, int] | None = None, *, width: i
         kernel=[np.ascontiguousarray(steps.dense.kernel, dtype=np.float32).ravel()],
         bias=[np.asarray(steps.dense.bias, dtype=np.float32).copy()],
     )
-    n = g["targets"]
-    spacing = g["spacing"]
     targets = dict(
-        x=[_PAD + (j + 0.5) * spacing for j in range(n)],
+        x=[_PAD + (j + 0.5) * g["spacing"] for j in range(n)],
         y=[-g["target_y"]] * n,
         label=list(g["names"]),
-        value=[float(v) for v in values],
-        probability=[float(p) for p in probabilities],
-        value_text=[_value_text(float(v), steps, g) for v in values],
-        prob_text=[_prob_text(float(p), steps, g) for p in probabilities],
+        value=[0.0] * n,
+        probability=[0.0] * n,
+        value_text=[""] * n,
+        prob_text=[""] * n,
         focus=[0] * n,
     )
-    focus = ("auto", _auto_focus(values)) if focus is None else _check_focus(focus, count, n)
-    columns = _focus_columns(
-        focus,
-        units["x"],
-        units["y"],
-        units["value"],
-        units["row"],
-        units["col"],
-        units["channel"],
-        weights["kernel"][0],
-        weights["bias"][0],
-        targets,
-        maps,
-        g,
-    )
-    targets["focus"] = columns.pop("target_focus")
     return dict(
         maps=maps,
         units=units,
         weights=weights,
         targets=targets,
         labels=_labels(trace, steps, g),
-        focus=dict(kind=[focus[0]], index=[focus[1]]),
-        **columns,
+        focus=dict(kind=["auto"], index=[0]),
+        edges=_empty("x0", "y0", "x1", "y1", "weight", "width", "casing", "unit", "target"),
+        marks=_empty("x", "y", "w", "h", "kind"),
+        links=_empty("x0", "y0", "x1", "y1"),
     )
 
 
-def _value_text(value: float, steps: FlattenSteps, g: dict) -> str:
-    if not g["numbers"]:
-        return ""
-    return f"z = {fmt(value)}" if steps.is_logit else fmt(value)
-
-
-def _prob_text(probability: float, steps: FlattenSteps, g: dict) -> str:
-    return f"p = {fmt(probability)}" if steps.is_logit and g["numbers"] else ""
-
-
-def _check_focus(focus, units: int, targets: int) -> tuple[str, int]:
-    kind, index = focus
-    size = {"unit": units, "target": targets}.get(kind)
-    if size is None:
-        raise TraceError(f"The focus is ('unit', u) or ('target', k), not {focus!r}.")
-    if not 0 <= int(index) < size:
-        raise TraceError(f"{kind.capitalize()} {index} is out of range (0 to {size - 1}).")
-    return kind, int(index)
-
-
-def _focus_columns(focus, ux, uy, value, row, col, channel, kernel, bias, targets, maps, g) -> dict:
-    """Edges, outlines and links for one focus (``js/flatten_focus.js`` computes the same)."""
-    n = g["targets"]
-    kind, index = focus
-    edges = dict(x0=[], y0=[], x1=[], y1=[], weight=[], width=[], casing=[], unit=[], target=[])
-    marks = dict(x=[], y=[], w=[], h=[], kind=[])
-    links = dict(x0=[], y0=[], x1=[], y1=[])
-    target_focus = [0] * n
-    wlim = float(np.abs(kernel).max()) or 1.0
-    bar_h, r = g["bar_h"], g["radius"]
-
-    def mark_unit(u: int) -> None:
-        marks["x"].append(float(ux[u]))
-        marks["y"].append(float(uy[u]))
-        marks["w"].append(g["unit_w"] + 1.5)
-        marks["h"].append(bar_h + 3)
-        marks["kind"].append("unit")
-        c = int(channel[u])
-        marks["x"].append(maps["x"][c] + (int(col[u]) + 0.5) * g["cell"])
-        marks["y"].append(maps["y"][c] - (int(row[u]) + 0.5) * g["cell"])
-        marks["w"].append(g["cell"] + 1.5)
-        marks["h"].append(g["cell"] + 1.5)
-        marks["kind"].append("pixel")
-
-    def edge(u: int, k: int, weight: float, strength: float) -> None:
-        edges["x0"].append(float(ux[u]))
-        edges["y0"].append(float(uy[u]) - bar_h / 2)
-        edges["x1"].append(float(targets["x"][k]))
-        edges["y1"].append(float(targets["y"][k]) + r)
-        edges["weight"].append(weight)
-        edges["width"].append(0.8 + 2.7 * strength)
-        edges["casing"].append(2.2 + 2.7 * strength)  # a grey border, so that pale (small) weights still show
-        edges["unit"].append(u)
-        edges["target"].append(k)
-
-    if kind == "unit":
-        for k in range(n):
-            w = float(kernel[index * n + k])
-            edge(index, k, w, min(1.0, abs(w) / wlim))
-        mark_unit(index)
-        c = int(channel[index])
-        links["x0"].append(maps["x"][c] + (int(col[index]) + 0.5) * g["cell"])
-        links["y0"].append(maps["y"][c] - (int(row[index]) + 0.5) * g["cell"])
-        links["x1"].append(float(ux[index]))
-        links["y1"].append(float(uy[index]) + bar_h / 2)
-    else:
-        k = index
-        target_focus[k] = 1
-        for u, product in _top_terms(value, kernel, n, k):
-            edge(u, k, float(kernel[u * n + k]), product)
-        for u, _ in _top_terms(value, kernel, n, k):
-            mark_unit(u)
-    return dict(edges=edges, marks=marks, links=links, target_focus=target_focus)
-
-
-def _top_terms(value: np.ndarray, kernel: np.ndarray, n: int, k: int) -> list[tuple[int, float]]:
-    """The (unit, |term| / largest |term|) of output ``k``'s :data:`TOP_UNITS` largest non-zero terms.
-
-    Terms are the float32 products value × weight (as ops.dense_terms forms them);
-    ties go to the lower unit, as in flatten_focus.js.
-    """
-    terms = np.abs(value.astype(np.float32) * kernel[k::n].astype(np.float32))
-    order = sorted((i for i in range(len(terms)) if terms[i] > 0), key=lambda i: (-terms[i], i))[:TOP_UNITS]
-    if not order:
-        return []
-    largest = float(terms[order[0]])
-    return [(i, float(terms[i]) / largest) for i in order]
+def _empty(*columns: str) -> dict[str, list]:
+    """A source's columns with no rows (``focus.js`` draws them)."""
+    return {c: [] for c in columns}
 
 
 def _labels(trace: Trace, steps: FlattenSteps, g: dict) -> dict[str, list]:
@@ -463,46 +327,6 @@ def _labels(trace: Trace, steps: FlattenSteps, g: dict) -> dict[str, list]:
     )
 
 
-# -- the readout ------------------------------------------------------------------
-def _num(value: float, cls: str = "") -> str:
-    return f"<span class='xv-num{' ' + cls if cls else ''}'>{fmt(value)}</span>"
-
-
-def _readout_html(trace: Trace, data: dict) -> str:
-    """The sentence under the view for the first render (flatten_focus.js writes the same HTML)."""
-    steps = flatten_steps(trace)
-    kind, index = data["focus"]["kind"][0], data["focus"]["index"][0]
-    units, targets = data["units"], data["targets"]
-    kernel, bias = data["weights"]["kernel"][0], data["weights"]["bias"][0]
-    n = len(targets["x"])
-    count = len(units["x"])
-    label = trace.network.class_name if steps.is_logit else (lambda j: f"{steps.dense.name} · {j}")
-    if kind == "unit":
-        value = float(units["value"][index])
-        effect = (
-            f"It is zero, so none of its {n} edges changes an output, whatever its weight."
-            if value == 0
-            else f"Its {n} edges carry it to every output unit, each with its own weight: green, solid edges add; "
-            "brown, dashed ones subtract."
-        )
-        return (
-            f"<div class='xv-line'>Flatten unit {index} is pixel (row {int(units['row'][index])}, column "
-            f"{int(units['col'][index])}) of {steps.source_name} · channel {int(units['channel'][index])}, value "
-            f"{_num(value, 'xv-x')}. {effect}</div>"
-        )
-    terms = units["value"].astype(np.float32) * kernel[index::n].astype(np.float32)
-    total = float(np.float32(terms.astype(np.float64).sum()))
-    shown = [u for u, _ in _top_terms(units["value"], kernel, n, index)]
-    top = float(np.float32(terms[shown].astype(np.float64).sum())) if shown else 0.0
-    name = "logit" if steps.is_logit else "value"
-    return (
-        f"<div class='xv-line'><b>{label(index)}</b>: {name} = Σ value × weight over all {count:,} flatten "
-        f"units + bias = {_num(total, 'xv-part')} + {_num(float(bias[index]), 'xv-bias')} = "
-        f"{_num(float(targets['value'][index]), 'xv-result')}. The {len(shown)} edges drawn are its largest "
-        f"terms; together they add up to {_num(top, 'xv-part')}.</div>"
-    )
-
-
 # -- the view -------------------------------------------------------------------
 def flatten_view(trace: Trace, *, key: str = "flatten", width: int = VIEW_WIDTH):
     """The flatten elastic view of ``trace`` (CNN Explainer's Fig. 5B), as a Bokeh layout.
@@ -510,39 +334,67 @@ def flatten_view(trace: Trace, *, key: str = "flatten", width: int = VIEW_WIDTH)
     Hover over a map pixel or a flatten unit to see where it comes from and its
     edges to every output unit; hover over an output unit to see its strongest
     edges. Models are named ``<key>:...``: ``:figure``, ``:readout`` and the
-    sources of :func:`flatten_data` (``:maps``, ``:units``, ...).
+    sources ``:maps``, ``:units``, ``:weights``, ``:targets``, ``:labels``, ``:focus``,
+    ``:edges``, ``:marks``, ``:links``. The browser writes ``trace``'s numbers into them
+    (``fill.js``), for the first frame too.
     """
     steps = flatten_steps(trace)
     g = _geometry(trace, steps, width)
-    data = flatten_data(trace, width=width)
-    src = {name: ColumnDataSource(columns, name=f"{key}:{name}") for name, columns in data.items()}
-
+    skeleton = _skeleton(trace, steps, g)
+    src = {name: ColumnDataSource(columns, name=f"{key}:{name}") for name, columns in skeleton.items()}
     p = bare_figure(
-        x_range=Range1d(0, g["total_w"]),
-        y_range=Range1d(-g["total_h"], 0),
-        frame_width=int(g["total_w"]),
-        frame_height=int(round(g["total_h"])),
-        tools="",
-        toolbar_location=None,
-        name=f"{key}:figure",
-        min_border=0,
+        x_range=Range1d(0, g["total_w"]), y_range=Range1d(-g["total_h"], 0), frame_width=int(g["total_w"]),
+        frame_height=int(round(g["total_h"])), tools="", toolbar_location=None, name=f"{key}:figure", min_border=0,
         outline_line_color=None,
     )
-
-    low, high = source_range(trace, steps)
-    activation = LinearColorMapper(palette=list(ACTIVATION), low=low, high=high)
-    p.image(
-        image="image",
-        x="x",
-        y="y",
-        dw="dw",
-        dh="dh",
-        source=src["maps"],
-        color_mapper=activation,
-        origin="top_left",
-        anchor="top_left",
+    # colour ranges: written by fill.js (the source layer's own range, the outputs' range)
+    activation = LinearColorMapper(palette=list(ACTIVATION), low=0, high=1)
+    target_mapper = LinearColorMapper(palette=list(LOGIT if steps.is_logit else ACTIVATION), low=0, high=1)
+    _draw_maps_and_units(p, src, g, activation)
+    _draw_edges(p, src, steps, key)
+    _draw_targets(p, src, g, target_mapper)
+    _draw_labels(p, src["labels"])
+    readout = Div(
+        text="", name=f"{key}:readout", stylesheets=[panel_css()], sizing_mode="stretch_width", min_height=48
     )
-    maps = data["maps"]
+    meta = _meta(trace, steps, g)
+    draw = _wire(p, src, readout, meta, key)
+    note = Div(
+        text="<div class='xv-note'>Hover over a pixel of a map or a short line of the flatten layer to see "
+        "where it comes from and its edges to every output unit; hover over an output unit to see the "
+        f"{TOP_UNITS} flatten units that push it hardest. Edge colour: the weight (green and solid "
+        "positive, brown and dashed negative); edge width: how much it matters.</div>",
+        stylesheets=[panel_css()],
+        sizing_mode="stretch_width",
+    )
+    layout = column(p, readout, note, name=f"{key}:layout", width=width)
+    fill = refill_callback(
+        "flatten_view",
+        picture=picture_source(trace, label=picture_name(trace)),
+        maps=src["maps"],
+        units=src["units"],
+        targets=src["targets"],
+        focus=src["focus"],
+        activation=activation,
+        target_mapper=target_mapper,
+        draw=draw,
+        meta=meta,
+    )
+    describe = describe_callback(
+        "flatten_view", plot=p, units=src["units"], targets=src["targets"], meta=dict(meta, picture=picture_name(trace))
+    )
+    layout.tags = [fill, describe]
+    as_image(p, f"The flatten layer {steps.flatten.name}, between {steps.source_name} and {steps.dense.name}")
+    return layout
+
+
+def _draw_maps_and_units(p, src: dict, g: dict, activation: LinearColorMapper) -> None:
+    """The maps (framed), the flatten units as short bars, and a frame around each line of units."""
+    p.image(
+        image="image", x="x", y="y", dw="dw", dh="dh", source=src["maps"], color_mapper=activation,
+        origin="top_left", anchor="top_left",
+    )
+    maps = src["maps"].data
     p.rect(
         [x + w / 2 for x, w in zip(maps["x"], maps["dw"], strict=True)],
         [y - h / 2 for y, h in zip(maps["y"], maps["dh"], strict=True)],
@@ -551,17 +403,9 @@ def flatten_view(trace: Trace, *, key: str = "flatten", width: int = VIEW_WIDTH)
         fill_color=None,
         line_color="#c8ced6",
     )
-
-    wlim = weight_limit(steps.dense)
-    weight = LinearColorMapper(palette=list(WEIGHT), low=-wlim, high=wlim)
     p.rect(
-        "x",
-        "y",
-        width=g["unit_w"],
-        height=g["bar_h"],
-        source=src["units"],
-        fill_color=transform("value", activation),
-        line_color=None,
+        "x", "y", width=g["unit_w"], height=g["bar_h"], source=src["units"],
+        fill_color=transform("value", activation), line_color=None,
     )
     # a thin frame around each line of the flatten layer, so that white (zero) units still show where they are
     lines = g["height"] * g["lines_per_row"]
@@ -575,55 +419,32 @@ def flatten_view(trace: Trace, *, key: str = "flatten", width: int = VIEW_WIDTH)
         line_color="#d1d5db",
         line_width=0.6,
     )
+
+
+def _draw_edges(p, src: dict, steps: FlattenSteps, key: str) -> None:
+    """The focus's link, edges (on the weight scale, negative ones dashed) and outlines."""
+    wlim = weight_limit(steps.dense)
+    weight = LinearColorMapper(palette=list(WEIGHT), low=-wlim, high=wlim)
     # the focus's edges go over the flatten layer: the reader is following them
     p.segment("x0", "y0", "x1", "y1", source=src["links"], line_color="#374151", line_width=1.2, line_dash=[3, 2])
     # a negative weight's edge is dashed (its casing too), so that its sign does not rest on colour alone
     dashed = transform("weight", CustomJSTransform(v_func=NEGATIVE_DASHED, name=f"{key}:negative-dashed"))
-    p.segment(
-        "x0",
-        "y0",
-        "x1",
-        "y1",
-        source=src["edges"],
-        line_color="#6b7280",
-        line_width="casing",
-        line_alpha=0.45,
-        line_dash=dashed,
-    )
-    p.segment(
-        "x0",
-        "y0",
-        "x1",
-        "y1",
-        source=src["edges"],
-        line_color=transform("weight", weight),
-        line_width="width",
-        line_dash=dashed,
-    )
+    edge = dict(x0="x0", y0="y0", x1="x1", y1="y1", source=src["edges"], line_dash=dashed)
+    p.segment(line_color="#6b7280", line_width="casing", line_alpha=0.45, **edge)
+    p.segment(line_color=transform("weight", weight), line_width="width", **edge)
     p.rect("x", "y", width="w", height="h", source=src["marks"], fill_color=None, line_color="#111827", line_width=1.6)
 
-    lo, hi = target_range(data["targets"]["value"], steps.is_logit)
-    target_mapper = LinearColorMapper(palette=list(LOGIT if steps.is_logit else ACTIVATION), low=lo, high=hi)
+
+def _draw_targets(p, src: dict, g: dict, target_mapper: LinearColorMapper) -> None:
+    """The output units: circles on the logit scale, a ring on the focus, names and numbers under them."""
+    circle = dict(source=src["targets"], marker="circle")
     p.scatter(
-        "x",
-        "y",
-        source=src["targets"],
-        size=2 * g["radius"],
-        marker="circle",
-        fill_color=transform("value", target_mapper),
-        line_color="#9ca3af",
-        line_width=1,
+        "x", "y", size=2 * g["radius"], fill_color=transform("value", target_mapper), line_color="#9ca3af",
+        line_width=1, **circle,
     )
     p.scatter(
-        "x",
-        "y",
-        source=src["targets"],
-        size=2 * g["radius"] + 5,
-        marker="circle",
-        fill_color=None,
-        line_color="#111827",
-        line_width=2.2,
-        line_alpha="focus",
+        "x", "y", size=2 * g["radius"] + 5, fill_color=None, line_color="#111827", line_width=2.2,
+        line_alpha="focus", **circle,
     )
     name_y = g["radius"] + 6
     text = dict(source=src["targets"], text_align="center", text_baseline="top", text_font_size="11px")
@@ -632,54 +453,24 @@ def flatten_view(trace: Trace, *, key: str = "flatten", width: int = VIEW_WIDTH)
     p.text("x", "y", text="value_text", y_offset=numbers_y, text_color=_SOFT, **text)
     p.text("x", "y", text="prob_text", y_offset=numbers_y + 14, text_color=_SOFT, **text)
 
-    kinds = data["labels"]["kind"]
 
-    def only(kind: str) -> CDSView:
-        return CDSView(filter=IndexFilter([i for i, k in enumerate(kinds) if k == kind]))
+def _draw_labels(p, labels: ColumnDataSource) -> None:
+    """The fixed texts: layer titles (bold), channel numbers under the maps, row numbers beside the lines."""
+    kinds = labels.data["kind"]
+    text = dict(x="x", y="y", text="text", source=labels, text_baseline="middle")
+    styles = {
+        "title": dict(text_align="left", text_font_size="12px", text_font_style="bold", text_color=_TEXT),
+        "small": dict(text_align="center", text_font_size="10px", text_color=_SOFT),
+        "row": dict(text_align="right", text_font_size="10px", text_color=_SOFT),
+    }
+    for kind, style in styles.items():
+        view = CDSView(filter=IndexFilter([i for i, k in enumerate(kinds) if k == kind]))
+        p.text(view=view, **text, **style)
 
-    p.text(
-        "x",
-        "y",
-        text="text",
-        source=src["labels"],
-        view=only("title"),
-        text_align="left",
-        text_baseline="middle",
-        text_font_size="12px",
-        text_font_style="bold",
-        text_color=_TEXT,
-    )
-    p.text(
-        "x",
-        "y",
-        text="text",
-        source=src["labels"],
-        view=only("small"),
-        text_align="center",
-        text_baseline="middle",
-        text_font_size="10px",
-        text_color=_SOFT,
-    )
-    p.text(
-        "x",
-        "y",
-        text="text",
-        source=src["labels"],
-        view=only("row"),
-        text_align="right",
-        text_baseline="middle",
-        text_font_size="10px",
-        text_color=_SOFT,
-    )
 
-    readout = Div(
-        text=_readout_html(trace, data),
-        name=f"{key}:readout",
-        stylesheets=[panel_css()],
-        sizing_mode="stretch_width",
-        min_height=48,
-    )
-    meta = dict(
+def _meta(trace: Trace, steps: FlattenSteps, g: dict) -> dict:
+    """Sizes and names the scripts read (``numbers``: whether the outputs' numbers are written)."""
+    return dict(
         unit_w=g["unit_w"],
         bar_h=g["bar_h"],
         cell=g["cell"],
@@ -694,8 +485,13 @@ def flatten_view(trace: Trace, *, key: str = "flatten", width: int = VIEW_WIDTH)
         source=steps.source_name,
         dense=steps.dense.name,
         is_logit=steps.is_logit,
+        numbers=g["numbers"],
         labels=[target_label(trace, steps, j) for j in range(g["targets"])],
     )
+
+
+def _wire(p, src: dict, readout: Div, meta: dict, key: str):
+    """The pointer chooses the focus (``hover.js``); ``focus.js`` draws it. Returns the drawing callback."""
     draw = custom_js(
         "flatten_view/focus",
         units=src["units"],
@@ -711,45 +507,9 @@ def flatten_view(trace: Trace, *, key: str = "flatten", width: int = VIEW_WIDTH)
     )
     draw.name = f"{key}:draw"
     hover = custom_js(
-        "flatten_view/hover",
-        units=src["units"],
-        targets=src["targets"],
-        maps=src["maps"],
-        focus=src["focus"],
-        draw=draw,
-        meta=meta,
+        "flatten_view/hover", units=src["units"], targets=src["targets"], maps=src["maps"], focus=src["focus"],
+        draw=draw, meta=meta,
     )
     p.js_on_event(events.MouseMove, hover)
     p.js_on_event(events.Tap, hover)
-
-    note = Div(
-        text="<div class='xv-note'>Hover over a pixel of a map or a short line of the flatten layer to see "
-        "where it comes from and its edges to every output unit; hover over an output unit to see the "
-        f"{TOP_UNITS} flatten units that push it hardest. Edge colour: the weight (green and solid "
-        "positive, brown and dashed negative); edge width: how much it matters.</div>",
-        stylesheets=[panel_css()],
-        sizing_mode="stretch_width",
-    )
-    layout = column(p, readout, note, name=f"{key}:layout", width=width)
-    layout.tags = [
-        refill_callback(
-            "flatten_view",
-            maps=src["maps"],
-            units=src["units"],
-            targets=src["targets"],
-            focus=src["focus"],
-            activation=activation,
-            target_mapper=target_mapper,
-            draw=draw,
-            meta=meta,
-        ),
-        describe_callback(
-            "flatten_view",
-            plot=p,
-            units=src["units"],
-            targets=src["targets"],
-            meta=dict(meta, picture=picture_name(trace)),
-        ),
-    ]
-    as_image(p, f"The flatten layer {steps.flatten.name}, between {steps.source_name} and {steps.dense.name}")
-    return layout
+    return draw

@@ -1,10 +1,13 @@
-// Refill the flatten elastic view for a new picture (run by page.js, cb_data = {trace, ...}).
-// Writes what flatten_data in explainer_core/views/flatten_view.py puts in the sources: the
-// maps of the step before the flatten layer, the flatten units' values, and the dense
-// layer's outputs (logits) with their probabilities and texts. Positions, weights and labels
-// belong to the network and stay. The colour ranges follow the new numbers (source_range and
-// target_range). A focus the reader chose by hovering stays; the automatic one moves to the
-// new largest output (the predicted class). Then `draw` (flatten_focus.js) redraws the edges.
+// Fill the flatten elastic view with a picture's numbers (run by page.js, cb_data = {trace, ..., first}):
+// once the page is drawn, with the trace of the picture the view was built for (first: true), then
+// after every new picture. The only owner of these numbers: Python builds placeholders. Writes the
+// maps of the step before the flatten layer, the flatten units' values, and the dense layer's
+// outputs (logits) with their probabilities and texts. Positions, weights and labels belong to the
+// network and stay. The colour ranges follow the numbers (as explainer_core.arithmetic.scales's
+// color_ranges for the source layer, and target_range). A focus the reader chose by hovering stays;
+// the automatic one moves to the largest output (the predicted class). Then `draw` (focus.js) draws
+// the edges and the readout. (flatten_data in tests/view_oracles/flatten_view.py is an independent
+// Python reference of these numbers, which the browser tests use.)
 // args: maps, units, targets, focus (sources), activation, target_mapper (colour mappers),
 // draw (CustomJS), meta (names and sizes from the view).
 const m = meta instanceof Map ? Object.fromEntries(meta) : meta;
@@ -52,7 +55,7 @@ units.data = {...units.data, value: Float32Array.from(trace.flattened.data)};
 
 // the probabilities, when the dense layer's outputs are the logits
 const probabilities = m.is_logit ? Array.from(trace.probabilities.data) : values.map(() => 0);
-const numbers = targets.data.value_text.some((s) => s !== "");
+const numbers = m.numbers;  // room under each output unit to write its numbers
 targets.data = {
   ...targets.data,
   value: values,

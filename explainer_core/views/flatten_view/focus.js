@@ -1,7 +1,7 @@
 // Flatten elastic view: draw the edges, outlines and readout of the current focus.
-// Run by flatten_hover.js when the pointer finds a new focus, and by refill_flatten.js after
-// a new picture. Computes what _focus_columns and _readout_html in
-// explainer_core/views/flatten_view.py compute:
+// Run by hover.js when the pointer finds a new focus, and by fill.js for the first frame and after
+// a new picture. The only owner of these columns and of the readout (Python leaves them empty;
+// tests/view_oracles/flatten_view.py computes the same as an independent reference):
 //   focus "unit" u:            its edges to every output unit (width by |weight|), an outline on
 //                              the unit and on its source pixel, and a dashed link between them;
 //   focus "target"/"auto" k:   the edges of output unit k's meta.top largest non-zero terms

@@ -2,7 +2,7 @@
 // Runs on mouse moves and taps over the figure (data units are screen pixels, y upwards).
 // Over a pixel of a map or over a flatten unit: that unit is the focus; over an output unit
 // (its circle or its labels): that output unit. Elsewhere the focus stays, so the reader
-// can read the readout. A new focus is drawn by `draw` (flatten_focus.js).
+// can read the readout. A new focus is drawn by `draw` (focus.js).
 // args: units, targets, maps (sources), focus (kind, index: written), draw (CustomJS), meta.
 const m = meta instanceof Map ? Object.fromEntries(meta) : meta;
 const px = cb_obj.x;

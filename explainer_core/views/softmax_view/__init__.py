@@ -19,9 +19,12 @@ static page. The numbers are the trace's (logits and probabilities, as
 are written in double precision and to four significant digits, which is
 enough to check the division by eye.
 
-:func:`softmax_data` computes what the sources hold; :func:`softmax_view` draws
-it. ``js/softmax_draw.js`` rewrites the equation, ``js/softmax_hover.js`` links
-the two parts, ``js/refill_softmax.js`` follows a new picture.
+:func:`softmax_view` builds the skeleton (positions, class names, the equation's
+fixed pieces); every number of the picture is written by the browser, for the
+first frame too: ``softmax_view/fill.js`` (run by ``page.js`` with the trace of the
+picture the view was built for, then of every picture the reader chooses) writes
+the table and runs ``softmax_view/draw.js``, which writes the equation;
+``softmax_view/hover.js`` links the two parts.
 
 Explained in "The flatten layer and the output" (book/08_flatten_and_output.md).
 """
@@ -29,7 +32,6 @@ Explained in "The flatten layer and the output" (book/08_flatten_and_output.md).
 from __future__ import annotations
 
 import math
-from decimal import ROUND_HALF_UP, Decimal
 
 from bokeh import events
 from bokeh.layouts import column
@@ -37,8 +39,7 @@ from bokeh.models import CDSView, ColumnDataSource, Div, IndexFilter, LinearColo
 from bokeh.plotting import figure
 from bokeh.transform import transform
 
-from ...arithmetic.formulas import check_trace, explain_softmax
-from ...arithmetic.scales import target_range
+from ...arithmetic.formulas import check_trace
 from ...arithmetic.trace import Trace
 from ...errors import TraceError
 from ..kit import (
@@ -46,16 +47,15 @@ from ..kit import (
     VIEW_WIDTH,
     as_image,
     bare_figure,
-    check_index,
     custom_js,
     describe_callback,
-    fmt,
     panel_css,
     picture_name,
     refill_callback,
 )
+from ..kit.refill import picture_source
 
-__all__ = ["sig", "softmax_data", "softmax_view"]
+__all__ = ["softmax_view"]
 
 _TEXT = "#374151"
 _SOFT = "#4b5563"
@@ -67,34 +67,6 @@ _HEADER = 30
 _ROW = 26
 _SLOT = 72
 _RIGHT = 168  # "= value / sum = p" after the fraction
-_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
-
-
-def sig(value: float) -> str:
-    """``value`` to four significant digits, as ``js/softmax_draw.js`` writes it.
-
-    Between 0.001 and 100,000 in plain decimals (``60.34``, ``0.001154``), else as
-    ``1.234×10⁻⁵``; halves round away from zero, like JavaScript's ``toFixed``.
-    """
-    value = float(value)
-    if value == 0:
-        return "0"
-    if not math.isfinite(value):
-        return "∞" if value > 0 else "−∞"
-    sign = "−" if value < 0 else ""
-    a = abs(value)
-    if 1e-3 <= a < 1e5:
-        decimals = max(0, 3 - math.floor(math.log10(a)))
-        return sign + _fixed(a, decimals)
-    exponent = math.floor(math.log10(a))
-    mantissa = _fixed(a / 10.0**exponent, 3)
-    if mantissa == "10.000":
-        exponent, mantissa = exponent + 1, "1.000"
-    return f"{sign}{mantissa}×10{str(exponent).translate(_SUPERSCRIPT)}"
-
-
-def _fixed(value: float, decimals: int) -> str:
-    return str(Decimal(value).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP))
 
 
 # -- the geometry -----------------------------------------------------------------
@@ -145,69 +117,50 @@ def _term_slot(e: dict, j: int) -> tuple[float, float]:
     return e["left"] + s * _SLOT, e["bar_y"] + 20 + r * 28
 
 
-# -- the data -------------------------------------------------------------------
-def _chosen(trace: Trace, chosen) -> int:
-    if chosen is None:
-        return trace.predicted_class
-    return check_index(chosen, trace.network.num_classes, "class", trace.network.layers[-1].name)
+# -- the skeleton ----------------------------------------------------------------
+def _skeleton(names: tuple[str, ...], width: int) -> dict[str, dict]:
+    """The sources' columns before any picture: positions, names and the equation's fixed pieces.
 
-
-def softmax_data(trace: Trace, chosen: int | None = None, *, width: int = VIEW_WIDTH) -> dict[str, dict]:
-    """The columns of every data source of the softmax view, from the trace.
-
-    Sources: ``classes`` (one row per class: ``logit``, ``probability``, ``exp``
-    (e^z, in double precision), their texts, the probability bar's ``right`` end,
-    ``chosen`` (1 for the class the equation is written for) and ``hl`` (1 while
-    the reader points at that class)), ``terms`` (the pieces of the equation:
-    ``text`` and superscript ``sup``, ``role``, the class ``cls`` a term belongs to
-    (−1 for the rest), the highlight box ``rx, ry, rw, rh`` and ``hl``) and
-    ``choice`` (``kind`` "auto", which follows the prediction, or "pinned" after a
-    click, and ``index``). ``chosen`` defaults to the predicted class.
+    ``fill.js`` writes every picture-dependent column (logits, probabilities, e^z, their texts,
+    the bars' ends, the chosen class) and ``draw.js`` the equation's texts, for the first frame
+    too; here those columns hold placeholders (0 and "").
     """
-    check_trace(trace)
-    s = explain_softmax(trace)
-    names = s.class_names
-    k = _chosen(trace, chosen)
+    n = len(names)
     t = _table_geometry(names, width)
-    logits = [float(z) for z in s.logits]
-    probabilities = [float(p) for p in s.probabilities]
-    exps = [math.exp(z) for z in logits]
     classes = dict(
-        y=[-(_HEADER + (i + 0.5) * _ROW) for i in range(len(names))],
+        y=[-(_HEADER + (i + 0.5) * _ROW) for i in range(n)],
         name=list(names),
-        logit=logits,
-        probability=probabilities,
-        exp=exps,
-        logit_text=[fmt(z) for z in logits],
-        exp_text=[sig(v) for v in exps],
-        prob_text=[fmt(p) for p in probabilities],
-        right=[t["bar_x"] + p * t["bar_len"] for p in probabilities],
-        chosen=[int(i == k) for i in range(len(names))],
-        style=["bold" if i == k else "normal" for i in range(len(names))],
-        hl=[0] * len(names),
+        logit=[0.0] * n,
+        probability=[0.0] * n,
+        exp=[0.0] * n,
+        logit_text=[""] * n,
+        exp_text=[""] * n,
+        prob_text=[""] * n,
+        right=[t["bar_x"]] * n,
+        chosen=[0] * n,
+        style=["normal"] * n,
+        hl=[0] * n,
     )
-    return dict(
-        classes=classes,
-        terms=_terms(names, logits, exps, probabilities, k, width),
-        choice=dict(kind=["auto" if chosen is None else "pinned"], index=[k]),
-    )
+    return dict(classes=classes, terms=_terms(names, width), choice=dict(kind=["auto"], index=[0]))
 
 
-def _terms(names, logits, exps, probabilities, k: int, width: int) -> dict[str, list]:
-    """The pieces of the equation for class ``k`` (``js/softmax_draw.js`` writes the same texts)."""
+def _terms(names: tuple[str, ...], width: int) -> dict[str, list]:
+    """Where the pieces of the equation go; ``draw.js`` writes their texts for the chosen class.
+
+    The numerator's term (the first "term") has class −1 until ``draw.js`` gives it the chosen one.
+    """
     e = _equation_geometry(names, width)
     cols: dict[str, list] = {c: [] for c in ("x", "y", "text", "sup", "role", "cls", "rx", "ry", "rw", "rh", "hl")}
 
-    def piece(x, y, text, role, cls=-1, sup="", box=(0.0, 0.0, 0.0, 0.0)) -> None:
-        for name, value in zip(cols, (x, -y, text, sup, role, cls, box[0], -box[1], box[2], box[3], 0), strict=True):
+    def piece(x, y, text, role, cls=-1, box=(0.0, 0.0, 0.0, 0.0)) -> None:
+        for name, value in zip(cols, (x, -y, text, "", role, cls, box[0], -box[1], box[2], box[3], 0), strict=True):
             cols[name].append(value)
 
     def term(left: float, y: float, cls: int) -> None:
-        box = (left + 29, y - 4, 54.0, 24.0)
-        piece(left + 14, y, "e", "term", cls, fmt(logits[cls]), box)
+        piece(left + 14, y, "e", "term", cls, (left + 29, y - 4, 54.0, 24.0))
 
-    piece(e["left"] - 10, e["bar_y"], f"p({names[k]}) =", "lhs")
-    term(e["left"] + (e["frac_w"] - 52) / 2, e["num_y"], k)
+    piece(e["left"] - 10, e["bar_y"], "", "lhs")
+    term(e["left"] + (e["frac_w"] - 52) / 2, e["num_y"], -1)
     for j in range(e["n"]):
         left, y = _term_slot(e, j)
         term(left, y, j)
@@ -215,11 +168,10 @@ def _terms(names, logits, exps, probabilities, k: int, width: int) -> dict[str, 
         left, y = _term_slot(e, j)
         piece(left + _SLOT - 10, y, "+", "op")
     right = e["right"]
-    total = math.fsum(exps)
     piece(right + 6, e["bar_y"], "=", "op")
-    piece(right + 58, e["num_y"], sig(exps[k]), "value")
-    piece(right + 58, e["bar_y"] + 20, sig(total), "value")
-    piece(right + 104, e["bar_y"], f"= {fmt(probabilities[k])}", "result")
+    piece(right + 58, e["num_y"], "", "value")
+    piece(right + 58, e["bar_y"] + 20, "", "value")
+    piece(right + 104, e["bar_y"], "", "result")
     return cols
 
 
@@ -231,42 +183,70 @@ def softmax_view(trace: Trace, *, key: str = "softmax", width: int = VIEW_WIDTH)
     equation, and at a term to highlight its class; click a class to write the
     equation for it. Models are named ``<key>:...``: ``:table``, ``:equation``
     (the two figures) and the sources ``:classes``, ``:terms``, ``:choice``.
+    The browser writes ``trace``'s numbers into them (``fill.js``), for the first frame too.
     """
     check_trace(trace)
     if trace.network.num_classes < 1:  # pragma: no cover - Network always has outputs
         raise TraceError("The network has no classes.")
-    data = softmax_data(trace, width=width)
-    names = tuple(data["classes"]["name"])
+    names = tuple(trace.network.class_name(k) for k in range(trace.network.num_classes))
+    src = {name: ColumnDataSource(columns, name=f"{key}:{name}") for name, columns in _skeleton(names, width).items()}
     t = _table_geometry(names, width)
-    e = _equation_geometry(names, width)
-    classes = ColumnDataSource(data["classes"], name=f"{key}:classes")
-    terms = ColumnDataSource(data["terms"], name=f"{key}:terms")
-    choice = ColumnDataSource(data["choice"], name=f"{key}:choice")
+    table = _frame(f"{key}:table", t["height"], width)
+    mapper = _draw_table(table, src["classes"], t, width)
+    eq = _frame(f"{key}:equation", _equation_geometry(names, width)["height"], width)
+    _draw_equation(eq, src["terms"], _equation_geometry(names, width))
+    as_image(table, "The classes' logits and probabilities")
+    as_image(eq, "The softmax equation of one class")
+    draw = custom_js("softmax_view/draw", classes=src["classes"], terms=src["terms"], choice=src["choice"])
+    describe = describe_callback(
+        "softmax_view",
+        table=table,
+        equation=eq,
+        classes=src["classes"],
+        terms=src["terms"],
+        choice=src["choice"],
+        meta=dict(picture=picture_name(trace)),
+    )
+    _wire(table, eq, src, draw, describe)
+    note = Div(
+        text="<div class='xv-note'>Point at a class to find its term in the equation, or at a term to find its "
+        "class; click a class to write the equation for it. Circles: the logits, from light (smallest) to dark "
+        "orange (largest).</div>",
+        stylesheets=[panel_css()],
+        sizing_mode="stretch_width",
+    )
+    layout = column(table, eq, note, name=f"{key}:layout", width=width)
+    fill = refill_callback(
+        "softmax_view",
+        picture=picture_source(trace, label=picture_name(trace)),
+        classes=src["classes"],
+        choice=src["choice"],
+        mapper=mapper,
+        draw=draw,
+        meta=dict(bar_x=t["bar_x"], bar_len=t["bar_len"]),
+    )
+    layout.tags = [fill, describe]
+    return layout
 
-    def frame(name: str, height: float) -> figure:
-        p = bare_figure(
-            x_range=Range1d(0, width),
-            y_range=Range1d(-height, 0),
-            frame_width=int(width),
-            frame_height=int(round(height)),
-            tools="",
-            toolbar_location=None,
-            name=name,
-            min_border=0,
-            outline_line_color=None,
-        )
-        return p
 
-    # -- the table of classes
-    table = frame(f"{key}:table", t["height"])
+def _frame(name: str, height: float, width: int) -> figure:
+    return bare_figure(
+        x_range=Range1d(0, width),
+        y_range=Range1d(-height, 0),
+        frame_width=int(width),
+        frame_height=int(round(height)),
+        tools="",
+        toolbar_location=None,
+        name=name,
+        min_border=0,
+        outline_line_color=None,
+    )
+
+
+def _draw_table(table: figure, classes: ColumnDataSource, t: dict, width: int) -> LinearColorMapper:
+    """The table of classes; returns the circles' colour mapper (its range is written by ``fill.js``)."""
     table.rect(
-        width / 2,
-        "y",
-        width=width - 4,
-        height=_ROW - 2,
-        source=classes,
-        fill_color=_ROW_HL,
-        fill_alpha="hl",
+        width / 2, "y", width=width - 4, height=_ROW - 2, source=classes, fill_color=_ROW_HL, fill_alpha="hl",
         line_color=None,
     )
     heads = [
@@ -287,27 +267,11 @@ def softmax_view(trace: Trace, *, key: str = "softmax", width: int = VIEW_WIDTH)
     )
     row_text = dict(source=classes, text_baseline="middle", text_font_size="13px")
     table.text(t["name_x"], "y", text="name", text_align="right", text_color=_TEXT, text_font_style="style", **row_text)
-    low, high = target_range(data["classes"]["logit"], True)
-    mapper = LinearColorMapper(palette=list(LOGIT), low=low, high=high)
+    mapper = LinearColorMapper(palette=list(LOGIT), low=0, high=1)
+    circle = dict(source=classes, marker="circle")
+    table.scatter(t["circle_x"], "y", size=18, fill_color=transform("logit", mapper), line_color="#9ca3af", **circle)
     table.scatter(
-        t["circle_x"],
-        "y",
-        source=classes,
-        size=18,
-        marker="circle",
-        fill_color=transform("logit", mapper),
-        line_color="#9ca3af",
-    )
-    table.scatter(
-        t["circle_x"],
-        "y",
-        source=classes,
-        size=25,
-        marker="circle",
-        fill_color=None,
-        line_color="#111827",
-        line_width=2.2,
-        line_alpha="hl",
+        t["circle_x"], "y", size=25, fill_color=None, line_color="#111827", line_width=2.2, line_alpha="hl", **circle
     )
     table.text(t["logit_x"], "y", text="logit_text", text_align="left", text_color=_SOFT, **row_text)
     table.text(t["exp_x"], "y", text="exp_text", text_align="right", text_color=_SOFT, **row_text)
@@ -315,23 +279,18 @@ def softmax_view(trace: Trace, *, key: str = "softmax", width: int = VIEW_WIDTH)
         y="y", left=t["bar_x"], right="right", height=_ROW * 0.55, source=classes, fill_color=_BAR, line_color=None
     )
     table.text(x="right", y="y", x_offset=5, text="prob_text", text_align="left", text_color=_SOFT, **row_text)
+    return mapper
 
-    # -- the equation
-    eq = frame(f"{key}:equation", e["height"])
-    roles = data["terms"]["role"]
+
+def _draw_equation(eq: figure, terms: ColumnDataSource, e: dict) -> None:
+    """The equation's glyphs: one text glyph per role, the highlight boxes and the fraction bars."""
+    roles = terms.data["role"]
 
     def only(*wanted: str) -> CDSView:
         return CDSView(filter=IndexFilter([i for i, r in enumerate(roles) if r in wanted]))
 
     eq.rect(
-        "rx",
-        "ry",
-        width="rw",
-        height="rh",
-        source=terms,
-        view=only("term"),
-        fill_color=_HL,
-        fill_alpha="hl",
+        "rx", "ry", width="rw", height="rh", source=terms, view=only("term"), fill_color=_HL, fill_alpha="hl",
         line_color=None,
     )
     eq.segment(
@@ -350,44 +309,17 @@ def softmax_view(trace: Trace, *, key: str = "softmax", width: int = VIEW_WIDTH)
     eq.text(text="text", view=only("value"), text_align="center", text_font_size="13px", **text)
     eq.text(text="text", view=only("result"), text_align="left", text_font_size="14px", text_font_style="bold", **text)
 
-    draw = custom_js("softmax_view/draw", classes=classes, terms=terms, choice=choice)
-    as_image(table, "The classes' logits and probabilities")
-    as_image(eq, "The softmax equation of one class")
-    describe = describe_callback(
-        "softmax_view",
-        table=table,
-        equation=eq,
-        classes=classes,
-        terms=terms,
-        choice=choice,
-        meta=dict(picture=picture_name(trace)),
-    )
+
+def _wire(table: figure, eq: figure, src: dict, draw, describe) -> None:
+    """Pointing links the two parts both ways; a click on a class writes its equation."""
     for plot, which in ((table, "table"), (eq, "equation")):
-        hover = custom_js("softmax_view/hover", classes=classes, terms=terms, which=which, row=_ROW, header=_HEADER)
+        hover = custom_js(
+            "softmax_view/hover", classes=src["classes"], terms=src["terms"], which=which, row=_ROW, header=_HEADER
+        )
         plot.js_on_event(events.MouseMove, hover)
         plot.js_on_event(events.MouseLeave, hover)
-    table.js_on_event(
-        events.Tap,
-        custom_js("softmax_view/choose", classes=classes, choice=choice, draw=draw, describe=describe,
-                  row=_ROW, header=_HEADER),
+    choose = custom_js(
+        "softmax_view/choose", classes=src["classes"], choice=src["choice"], draw=draw, describe=describe,
+        row=_ROW, header=_HEADER,
     )
-    note = Div(
-        text="<div class='xv-note'>Point at a class to find its term in the equation, or at a term to find its "
-        "class; click a class to write the equation for it. Circles: the logits, from light (smallest) to dark "
-        "orange (largest).</div>",
-        stylesheets=[panel_css()],
-        sizing_mode="stretch_width",
-    )
-    layout = column(table, eq, note, name=f"{key}:layout", width=width)
-    layout.tags = [
-        refill_callback(
-            "softmax_view",
-            classes=classes,
-            choice=choice,
-            mapper=mapper,
-            draw=draw,
-            meta=dict(bar_x=t["bar_x"], bar_len=t["bar_len"]),
-        ),
-        describe,
-    ]
-    return layout
+    table.js_on_event(events.Tap, choose)

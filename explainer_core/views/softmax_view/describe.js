@@ -1,7 +1,7 @@
 // Softmax formula view: the text alternatives of the table and of the equation, for the current
 // picture: every class's logit and probability, most probable first, and the chosen class's
 // equation with its numbers. Runs when the page is drawn, after a new picture (page.js) and
-// after a click chooses another class (softmax_choose.js).
+// after a click chooses another class (choose.js).
 // args: table, equation (the figures), classes, terms, choice (sources), meta (picture).
 const m = meta instanceof Map ? Object.fromEntries(meta) : meta;
 const page = window.ExplainerPage;
@@ -15,7 +15,7 @@ table.html_attributes = {
   "aria-label": `The ${c.name.length} classes on ${picture}, most probable first. ${rows.join("; ")}.`,
 };
 const k = Number(choice.data.index[0]);
-// e^z of the class and the sum, as the equation writes them (softmax_draw.js)
+// e^z of the class and the sum, as the equation writes them (draw.js)
 const [numerator, denominator] = terms.data.text.filter((_, i) => terms.data.role[i] === "value");
 equation.html_attributes = {
   ...equation.html_attributes,

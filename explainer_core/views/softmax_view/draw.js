@@ -1,9 +1,9 @@
 // Softmax formula view: write the equation for the chosen class.
-// Run after a click on a class (softmax_choose.js) and after a new picture (refill_softmax.js).
-// Writes what _terms and softmax_data in explainer_core/views/softmax_view.py write: the left
+// Run after a click on a class (choose.js) and after a new picture (fill.js).
+// Writes the texts Python leaves empty (tests/view_oracles/softmax_view.py is their reference): the left
 // side p(class) =, the numerator e^{z_k}, every denominator term e^{z_j}, then e^{z_k} and the
 // sum of all e^{z_j} (double precision, four significant digits) and the probability; in the
-// table, the chosen class's name is bold. Positions never change, only texts.
+// table, the chosen class's name is bold. Positions never change (Python's), only texts.
 // args: classes, terms (sources), choice (kind, index).
 const k = Number(choice.data.index[0]);
 const c = classes.data;

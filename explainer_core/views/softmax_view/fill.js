@@ -1,9 +1,12 @@
-// Refill the softmax formula view for a new picture (run by page.js, cb_data = {trace, ...}).
-// Writes what softmax_data in explainer_core/views/softmax_view.py puts in the classes source:
-// logits, probabilities, e^z (double precision), their texts and the bars' ends; the circles'
-// orange scale runs from the new smallest to the new largest logit (target_range). A class the
-// reader clicked stays chosen; otherwise the equation follows the new prediction. Then `draw`
-// (softmax_draw.js) rewrites the equation.
+// Fill the softmax formula view with a picture's numbers (run by page.js, cb_data = {trace, ..., first}):
+// once the page is drawn, with the trace of the picture the view was built for (first: true),
+// then after every new picture. The only owner of these numbers: Python builds placeholders.
+// Writes the classes source's logits, probabilities, e^z (double precision), their texts and the
+// bars' ends; the circles' orange scale runs from the smallest to the largest logit (as
+// explainer_core.arithmetic.scales.target_range). A class the reader clicked stays chosen;
+// otherwise the equation follows the prediction. Then `draw` (draw.js) writes the equation.
+// (softmax_data in tests/view_oracles/softmax_view.py is an independent Python reference of these
+// numbers, which the browser tests use.)
 // args: classes, choice (sources), mapper (the circles' colours), draw (CustomJS), meta (bar_x, bar_len).
 const m = meta instanceof Map ? Object.fromEntries(meta) : meta;
 const {trace} = cb_data;
