@@ -126,8 +126,9 @@
     const exact = values == null || values.length !== shape[0] * shape[1] * shape[2];
     const picture = {shape, data: exact ? column("pixels") : values, network: column("network"),
                      label: column("label") || "the picture"};
-    const photo = column("photo");
+    let photo = column("photo");
     if (photo != null) {
+      if (photo.length === 0) photo = picture.data;  // the photo is the model's input itself
       const [height, width, channels] = Array.from(column("photo_shape"));
       const [originalWidth, originalHeight] = Array.from(column("original_size"));
       picture.original = {pixels: photo, width, height, channels, originalWidth, originalHeight};

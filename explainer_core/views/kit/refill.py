@@ -52,7 +52,8 @@ def picture_source(trace: Trace, original: np.ndarray | None = None, label: str 
     ``pixels``: the model's input as 8-bit RGB (exact: the input is those bytes / 255),
     or, for an input that is not, ``values`` as float32; ``shape``; the ``network``'s page
     name; the picture's ``label``. With ``original`` (the photo as given, (H, W, 3) uint8)
-    also its display copy (``photo``, at most 256 pixels a side) and its size.
+    also its display copy (``photo``, at most 256 pixels a side; empty when it is ``pixels``)
+    and its size.
     """
     from .pictures import display_copy
 
@@ -71,7 +72,9 @@ def picture_source(trace: Trace, original: np.ndarray | None = None, label: str 
     if original is not None:
         photo = np.asarray(original, dtype=np.uint8)[..., :3]
         shown = display_copy(photo)
-        data["photo"] = [np.ascontiguousarray(shown).reshape(-1)]
+        # A photo already the model's size is the input itself: held once (an empty ``photo``).
+        same = exact and shown.shape == pixels.shape and np.array_equal(shown, pixels)
+        data["photo"] = [np.zeros(0, np.uint8) if same else np.ascontiguousarray(shown).reshape(-1)]
         data["photo_shape"] = [list(shown.shape)]
         data["original_size"] = [[int(photo.shape[1]), int(photo.shape[0])]]
     return ColumnDataSource(data, name=protocol.PICTURE)
