@@ -1,8 +1,9 @@
 """The overview in the built book: hover edges, the colour-range control, details, and a new picture.
 
-Page: book/02_overview.html. Expected numbers come from explainer_core on the
-same forward pass (default_trace()) or, after a gallery click, on the Python
-trace of the same file.
+Page: book/02_overview.html. Expected numbers come from the Python oracle
+(tests/view_oracles/overview.py) on the same forward pass (default_trace()) or, after a
+gallery click, on the Python trace of the same file: the page computes them only in
+views/overview/fill.js, the first frame too.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from explainer_core.arithmetic.scales import MODES, color_ranges
 from explainer_core.arithmetic.trace import trace
 from explainer_core.data.preprocess import prepare_image
 from explainer_core.page.examples import default_trace, shipped_network
-from explainer_core.views.overview import overview_data, overview_layers
+from explainer_core.views.overview import overview_layers
 from tests.test_browser_formulas import hover, model_value, open_page, source_column
+from tests.view_oracles.overview import overview_data
 
 pytestmark = pytest.mark.browser
 
@@ -86,6 +88,53 @@ def test_show_details_and_click_open_the_detail(browser_page):
     browser_page.assert_clean()
 
 
+READ_OVERVIEW = """() => {
+  const models = [...Bokeh.documents].flatMap((d) => [...d.all_models]);
+  const named = (name) => models.find((m) => m.name === name);
+  const plain = (v) => (v != null && typeof v === "object" && v.length != null ? Array.from(v) : v);
+  const columns = (source) => Object.fromEntries([...Object.entries(source.data)].map(
+    ([key, values]) => [key, Array.from(values, (v) => (key === "image" ? Array.from(v) : plain(v)))]));
+  const sources = {};
+  for (const m of models) {
+    if (m.name && m.name.startsWith("overview_") && m.data != null && m.selected != null) sources[m.name] = columns(m);
+  }
+  const mappers = {};
+  for (const m of models) {
+    if (m.name && m.name.startsWith("overview_mapper:")) mappers[m.name.slice(16)] = [m.low, m.high];
+  }
+  const logit = named("overview_logit_mapper");
+  mappers.logit = [logit.low, logit.high];
+  return {sources, mappers, status: named("explainer-status").text};
+}"""
+
+
+def assert_page_shows(shown: dict, expected: dict) -> None:
+    """Every picture-dependent number of the page (read with READ_OVERVIEW) is the oracle's."""
+    sources = shown["sources"]
+    for name in ["input", *(f"layer:{layer}" for layer in expected["ranges"]["name"])]:
+        source = sources["overview_input" if name == "input" else f"overview_{name}"]
+        np.testing.assert_allclose(np.asarray(source["image"]),
+                                   np.stack([m.ravel() for m in expected[name]["image"]]), atol=1e-5, err_msg=name)
+    for column in ("probability", "logit", "bar"):
+        np.testing.assert_allclose(sources["overview_output"][column], expected["output"][column], atol=1e-5)
+    for column in ("weight", "percent", "label"):
+        assert sources["overview_output"][column] == expected["output"][column]
+    for mode in MODES:
+        np.testing.assert_allclose(sources["overview_ranges"][mode], expected["ranges"][mode], atol=1e-5)
+    for column in ("low", "high"):
+        np.testing.assert_allclose(sources["overview_neurons"][column], expected["neurons"][column], atol=1e-5)
+    assert sources["overview_neurons"]["shape"] == expected["neurons"]["shape"]
+    for layer, limits in expected["mappers"].items():
+        np.testing.assert_allclose(shown["mappers"][layer], limits, atol=1e-5, err_msg=layer)
+
+
+def test_the_first_frame_is_the_default_pictures(browser_page):
+    """Python embeds placeholders only: the first frame is drawn by fill.js, and equals the oracle."""
+    page = open_page(browser_page, PAGE)
+    assert_page_shows(page.evaluate(READ_OVERVIEW), overview_data(default_trace()))
+    browser_page.assert_clean()
+
+
 def test_a_new_picture_refills_the_overview_like_python(browser_page):
     page = open_page(browser_page, PAGE)
     files = source_column(page, "gallery", "file")
@@ -93,16 +142,6 @@ def test_a_new_picture_refills_the_overview_like_python(browser_page):
     page.evaluate("(i) => { window.__model('gallery').selected.indices = [i]; }", index)
     page.wait_for_function("() => window.__model('explainer-status').text.startsWith('Showing')")
     expected = overview_data(trace(shipped_network(), prepare_image(base64.b64decode(files[index]))))
-    for name in overview_layers(default_trace()):
-        maps = page.evaluate(f"() => window.__model('overview_layer:{name}').data.image.map((m) => Array.from(m))")
-        np.testing.assert_allclose(np.asarray(maps), np.stack([m.ravel() for m in expected[f"layer:{name}"]["image"]]),
-                                   atol=1e-5)
-    for column in ("probability", "logit", "bar"):
-        np.testing.assert_allclose(source_column(page, "overview_output", column), expected["output"][column],
-                                   atol=1e-5)
-    assert source_column(page, "overview_output", "weight") == expected["output"]["weight"]
-    for mode in MODES:
-        np.testing.assert_allclose(source_column(page, "overview_ranges", mode), expected["ranges"][mode], atol=1e-5)
-    np.testing.assert_allclose(source_column(page, "overview_neurons", "high"), expected["neurons"]["high"], atol=1e-5)
+    assert_page_shows(page.evaluate(READ_OVERVIEW), expected)
     browser_page.screenshot("overview_after_new_picture")
     browser_page.assert_clean()

@@ -18,8 +18,9 @@ from explainer_core.views.hyperparameter_widget import hyperparameter_widget
 from explainer_core.views.image_picker import GalleryImage, image_picker
 from explainer_core.views.input_view import input_view
 from explainer_core.views.kit import access
-from explainer_core.views.overview import neuron_menu, overview, overview_data
+from explainer_core.views.overview import neuron_menu, overview
 from explainer_core.views.softmax_view import softmax_view
+from tests.view_oracles.overview import overview_data
 
 VIEWS = {
     "overview": lambda t: overview(t),

@@ -1,13 +1,14 @@
 // Overview: the text alternatives of the heatmaps and of the colour legend, for the current
 // picture. Runs when the page is drawn, after a new picture (page.js), and when the legend
-// shows another layer or another colour range, or the detail another map (overview_hover.js,
-// overview_mode.js, overview_select.js).
+// shows another layer or another colour range, or the detail another map (hover.js,
+// mode.js, select.js).
 // args: plot, legend_plot, detail_plot (the figures), legend (the ColorBar), output (classes,
 //       probabilities), ranges (the heatmap layers, in order), detail_source (the enlarged map),
 //       meta (picture, network, channels).
 const m = meta instanceof Map ? Object.fromEntries(meta) : meta;
-const page = window.ExplainerPage;
-const picture = (cb_data && cb_data.label) || (page && page.state.last ? page.state.last.label : null) || m.picture;
+// the picture's name: given after a new picture, else the one fill.js drew (output.tags, see fill.js)
+const shown = output.tags.length ? output.tags[0] : null;
+const picture = (cb_data && cb_data.label) || shown || m.picture;
 const {signed} = window.ExplainerKit;
 const percent = (p) => `${(100 * p).toFixed(1)} %`;
 

@@ -1,9 +1,14 @@
-// Refill the overview for a new picture (page.js runs it with cb_data = {trace}).
-// The numbers are those of overview_data in explainer_core/views/overview.py.
+// Draw the picture's numbers into the overview: for the first frame (cb_data.first, the view's own
+// picture, traced in the browser) and after a new picture (page.js runs it with cb_data = {trace, first}).
+// The only place these numbers are computed; Python builds the skeleton (positions, names, shapes)
+// with placeholders: 1x1 maps, zero ranges, empty texts. tests/view_oracles/overview.py is their
+// Python reference, for the tests.
 // args: sources (layer -> map source, "input" -> the picture's channels), neurons, output, ranges,
 //       mode, apply_mode (the colour-range callback), output_x, bar (longest bar), logit_mapper, detail,
-//       select (the detail's callback).
+//       select (the detail's callback), view_picture (the picture, read by page.js).
 const {trace} = cb_data;
+// the name of the picture drawn, for the text alternatives (describe.js)
+output.tags = [cb_data.label || "the picture"];
 const {plane, colorRanges, presetRanges, colourOnce} = window.ExplainerKit;
 const network = trace.network;
 

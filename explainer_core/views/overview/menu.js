@@ -1,5 +1,5 @@
 // Overview: the map menu, for the keyboard. Choosing a map in it selects that neuron, as a click
-// does (overview_select.js then opens its detail); a click on a map shows in the menu.
+// does (select.js then opens its detail); a click on a map shows in the menu.
 // Runs when the menu's value or the neurons' selection changes.
 // args: neurons (one row per map and output class), menu (the Select: "" or a row of neurons).
 if (cb_obj === menu) {

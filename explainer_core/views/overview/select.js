@@ -1,6 +1,6 @@
 // Overview: clicking a neuron opens its detail below: the map enlarged, and where it is explained.
 // The detail says in words what the map shows (its size and its smallest and largest number),
-// and so does the enlarged map's text alternative (describe_overview.js), for readers who cannot hover.
+// and so does the enlarged map's text alternative (describe.js), for readers who cannot hover.
 // args: neurons, sources (layer -> map source; "input" for the picture's channels), mappers,
 //       input_mappers, detail (the row), detail_source, detail_mapper, detail_plot, detail_text,
 //       chapters (kind -> [page, title]), output (the output column's source), describe.
