@@ -6,11 +6,13 @@ neuron's kernel into an *intermediate result*, and the intermediate results plus
 the bias add up to the neuron's output map. A kernel slides over all input
 channels at once while the output fills in, pixel by pixel.
 
-:func:`conv_elastic_data` computes what the view's data sources hold, from a
-:class:`~explainer_core.arithmetic.trace.Trace` only; :func:`conv_elastic_view` draws it.
-The sliding-window player (:func:`play_controls`) and the colour mapper of a
-heatmap (:func:`map_mapper`) are shared with the formula views and the
-hyperparameter widget.
+:func:`conv_elastic_view` builds the skeleton from a
+:class:`~explainer_core.arithmetic.trace.Trace`: where every map is drawn, the
+kernel and bias (the network's), the edges and labels. Every number of the picture
+(the input channels, the intermediate results, the output map, the colour ranges and
+the sentence under the view) is written by ``conv_view/fill.js`` in the browser, from
+the browser's trace of the view's own picture (first frame) or of the reader's new
+picture; the neuron menu draws another neuron from the same trace (``conv_view/neuron.js``).
 
 Explained in the chapter "Convolutional layers" (book/04_convolutional_layers.md).
 """
@@ -20,6 +22,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
 from bokeh import events
 from bokeh.layouts import column, row
 from bokeh.models import (
@@ -35,7 +38,6 @@ from bokeh.models import (
 )
 from bokeh.transform import transform
 
-from ...arithmetic import formulas
 from ...arithmetic.network import LayerSpec
 from ...arithmetic.scales import weight_limit
 from ...arithmetic.trace import Trace
@@ -60,11 +62,10 @@ from ..kit import (
     refill_callback,
     signed_hover,
 )
+from ..kit.refill import picture_source
 
 __all__ = [
-    "ELASTIC_BUDGET",
     "VIEW_WIDTH",
-    "conv_elastic_data",
     "conv_elastic_view",
     "conv_step",
     "fmt",
@@ -72,11 +73,7 @@ __all__ = [
     "play_controls",
 ]
 
-#: Most numbers (float32) the elastic view embeds to let the reader switch neurons in the
-#: page (~5.3 bytes each once base64-encoded): about 1 MB. Above it only the chosen neuron is embedded.
-ELASTIC_BUDGET = 200_000
-
-# -- the data -------------------------------------------------------------------
+# -- the skeleton ---------------------------------------------------------------
 #: Above this many input channels the view turns: channels side by side as columns.
 ROWS_UP_TO = 4
 
@@ -188,71 +185,41 @@ def _layout(spec: LayerSpec, channels: int) -> dict[str, Any]:
     )
 
 
-def conv_elastic_data(trace: Trace, layer: str | None = None, neuron: int = 0) -> dict[str, dict[str, list]]:
-    """The columns of the elastic view's data sources for one neuron, from the trace.
+def _placeholder() -> np.ndarray:
+    """An image cell fill.js replaces with the picture's map (``ExplainerKit.grid`` copies its kind)."""
+    return np.zeros((1, 1), np.float32)
 
-    Keys are the sources: ``inputs`` (one row per input channel: ``image``, the
-    channel as an (H, W) array, and where it is drawn), ``maps`` (one row per
-    intermediate result, then the output map as the last row, ``role`` says which),
-    ``kernel`` (one row per kernel weight, then the bias as the last row: ``value``,
-    ``channel``, ``row``, ``col``, ``role``), ``edges`` and ``labels``. Every number
-    is the trace's own (its input, its intermediate results and output) or the
-    network's (kernel and bias); nothing is recomputed here.
-    """
-    spec = conv_step(trace, layer)
-    neuron = check_index(neuron, spec.neurons, "neuron", spec.name)
-    x = trace.input_of(spec.name)
-    channels = x.shape[-1]
-    g = _layout(spec, channels)
-    parts = trace.intermediates[spec.name][neuron]
-    output = trace.outputs[spec.name][:, :, neuron]
-    kernel = spec.kernel[:, :, :, neuron]
-    (kh, kw), cell = spec.window, g["cell"]
-    names = [channel_name(trace, spec, c) for c in range(channels)]
 
-    inputs = dict(
-        image=[x[:, :, c] for c in range(channels)],
-        x=[b[0] for b in g["inputs"]],
-        y=[b[1] for b in g["inputs"]],
-        dw=[b[2] for b in g["inputs"]],
-        dh=[b[3] for b in g["inputs"]],
-        channel=list(range(channels)),
-        name=names,
-    )
-    boxes = g["mids"] + [g["out"]]
-    maps = dict(
-        image=[parts[c] for c in range(channels)] + [output],
+def _boxes(boxes: list[tuple]) -> dict[str, list]:
+    """The columns of maps drawn at ``boxes`` ((x, y, dw, dh), top-left corners), images to come."""
+    return dict(
+        image=[_placeholder() for _ in boxes],
         x=[b[0] for b in boxes],
         y=[b[1] for b in boxes],
         dw=[b[2] for b in boxes],
         dh=[b[3] for b in boxes],
-        channel=list(range(channels)) + [-1],
-        role=["intermediate"] * channels + ["output"],
     )
 
-    k = dict(x=[], y=[], size=[], value=[], channel=[], row=[], col=[], role=[])
-    for c, (kx, ky) in enumerate(g["kernels"]):
-        for i in range(kh):
-            for j in range(kw):
-                for column_, value in zip(
-                    ("x", "y", "size", "value", "channel", "row", "col", "role"),
-                    (kx + (j + 0.5) * cell, ky - (i + 0.5) * cell, cell, float(kernel[i, j, c]), c, i, j, "weight"),
-                    strict=True,
-                ):
-                    k[column_].append(value)
-    for column_, value in zip(
-        ("x", "y", "size", "value", "channel", "row", "col", "role"),
-        (g["bias"][0], g["bias"][1], cell * 1.2, float(spec.bias[neuron]), -1, -1, -1, "bias"),
-        strict=True,
-    ):
-        k[column_].append(value)
 
-    edges = dict(xs=[[p[0] for p in e] for e in g["edges"]], ys=[[p[1] for p in e] for e in g["edges"]])
+def _kernel_columns(spec: LayerSpec, neuron: int, g: dict) -> dict[str, list]:
+    """One row per kernel weight of ``neuron`` (channel by channel, row-major), then its bias."""
+    (kh, kw), cell, kernel = spec.window, g["cell"], spec.kernel[:, :, :, neuron]
+    rows = [
+        (kx + (j + 0.5) * cell, ky - (i + 0.5) * cell, cell, float(kernel[i, j, c]), c, i, j, "weight")
+        for c, (kx, ky) in enumerate(g["kernels"])
+        for i in range(kh)
+        for j in range(kw)
+    ]
+    rows.append((*g["bias"], cell * 1.2, float(spec.bias[neuron]), -1, -1, -1, "bias"))
+    names = ("x", "y", "size", "value", "channel", "row", "col", "role")
+    return {name: [r[k] for r in rows] for k, name in enumerate(names)}
 
+
+def _label_columns(spec: LayerSpec, neuron: int, g: dict, names: list[str]) -> dict[str, list]:
+    """The headings, the maps' names, the neuron's name and the bias label."""
     label_gap = max(g["inputs"][0][3], g["out"][3]) * 0.05
     texts = [(hx, hy, text, "head") for hx, hy, text in g["heads"]]
-    for c in range(channels):
-        ix, iy, iw, _ = g["inputs"][c]
+    for c, (ix, iy, iw, _) in enumerate(g["inputs"]):
         texts.append((ix + iw / 2, iy + label_gap, names[c] if g["rows"] else str(c), "map"))
         if g["rows"]:
             mx, my, mw, _ = g["mids"][c]
@@ -263,48 +230,43 @@ def conv_elastic_data(trace: Trace, layer: str | None = None, neuron: int = 0) -
     else:
         texts.append((ox + ow / 2, oy - oh - label_gap, f"{spec.name} · neuron {neuron}", "neuron_below"))
     bx, by = g["bias"]
-    texts.append((bx, by - cell * 0.65, "bias", "below"))
-    labels = dict(
-        x=[t[0] for t in texts], y=[t[1] for t in texts], text=[t[2] for t in texts], kind=[t[3] for t in texts]
+    texts.append((bx, by - g["cell"] * 0.65, "bias", "below"))
+    return {name: [t[k] for t in texts] for k, name in enumerate(("x", "y", "text", "kind"))}
+
+
+def _sources(trace: Trace, spec: LayerSpec, neuron: int, g: dict, key: str) -> dict[str, ColumnDataSource]:
+    """The view's sources: the maps' places (their images: fill.js), the kernel, edges, labels, window."""
+    channels = spec.input_shape[-1]
+    names = [channel_name(trace, spec, c) for c in range(channels)]
+    inputs = dict(_boxes(g["inputs"]), channel=list(range(channels)), name=names)
+    maps = dict(
+        _boxes(g["mids"] + [g["out"]]),
+        channel=[*range(channels), -1],
+        role=["intermediate"] * channels + ["output"],
     )
-    return dict(inputs=inputs, maps=maps, kernel=k, edges=edges, labels=labels)
+    edges = dict(xs=[[p[0] for p in e] for e in g["edges"]], ys=[[p[1] for p in e] for e in g["edges"]])
+    columns = dict(
+        inputs=inputs,
+        maps=maps,
+        kernel=_kernel_columns(spec, neuron, g),
+        edges=edges,
+        labels=_label_columns(spec, neuron, g, names),
+        # the window outlines and the covers of what is not computed yet: position.js draws them
+        windows=dict(x=[], y=[], width=[], height=[]),
+        covers=dict(x=[], y=[], width=[], height=[]),
+    )
+    return {name: ColumnDataSource(data, name=f"{key}:{name}") for name, data in columns.items()}
 
 
-def _window_columns(data: dict, spec: LayerSpec, position: int) -> tuple[dict, dict]:
-    """The window outlines and the not-yet-computed covers for one position (conv_elastic_position.js redoes this)."""
-    maps, inputs = data["maps"], data["inputs"]
-    height, width, _ = spec.input_shape
-    out_h, out_w, _ = spec.output_shape
-    r, c = divmod(position, out_w)
-    kh, kw = spec.window
-    top, left = formulas.window_origin(spec, r, c)
-    windows = dict(x=[], y=[], width=[], height=[])
-    for x0, y0, dw in zip(inputs["x"], inputs["y"], inputs["dw"], strict=True):
-        unit = dw / width
-        for column_, value in zip(
-            windows, (x0 + (left + kw / 2) * unit, y0 - (top + kh / 2) * unit, kw * unit, kh * unit), strict=True
-        ):
-            windows[column_].append(value)
-    covers = dict(x=[], y=[], width=[], height=[])
-    for x0, y0, dw in zip(maps["x"], maps["y"], maps["dw"], strict=True):
-        unit = dw / out_w
-        for column_, value in zip(windows, (x0 + (c + 0.5) * unit, y0 - (r + 0.5) * unit, unit, unit), strict=True):
-            windows[column_].append(value)
-        if c + 1 < out_w:  # the rest of the current row
-            for column_, value in zip(
-                covers,
-                (x0 + (c + 1 + out_w) / 2 * unit, y0 - (r + 0.5) * unit, (out_w - c - 1) * unit, unit),
-                strict=True,
-            ):
-                covers[column_].append(value)
-        if r + 1 < out_h:  # every row below
-            for column_, value in zip(
-                covers,
-                (x0 + out_w / 2 * unit, y0 - (r + 1 + out_h) / 2 * unit, out_w * unit, (out_h - r - 1) * unit),
-                strict=True,
-            ):
-                covers[column_].append(value)
-    return windows, covers
+def _mappers(trace: Trace, spec: LayerSpec, neuron: int) -> tuple[list[LinearColorMapper], LinearColorMapper]:
+    """The palettes of the input channels (one per drawn input renderer) and of the maps; fill.js sets the ranges."""
+    channels = spec.input_shape[-1]
+    rgb = is_image_input(trace, spec.name) and trace.image.shape[-1] == 3
+    inputs = [map_mapper(trace, spec.name, c, of_input=True) for c in range(channels if rgb else 1)]
+    mappers = [*inputs, map_mapper(trace, spec.name, neuron)]
+    for mapper in mappers:  # ranges of the picture: fill.js
+        mapper.update(low=0.0, high=1.0)
+    return inputs, mappers[-1]
 
 
 # -- the view -------------------------------------------------------------------
@@ -313,42 +275,78 @@ def conv_elastic_view(
     layer: str | None = None,
     neuron: int = 0,
     *,
-    all_neurons: bool | None = None,
+    all_neurons: bool = True,
     key: str | None = None,
     width: int = VIEW_WIDTH,
 ):
     """The convolutional elastic view of neuron ``neuron`` of ``layer`` (default: the first convolution).
 
-    With ``all_neurons`` (by default: when it fits in :data:`ELASTIC_BUDGET` numbers)
-    every neuron of the layer is embedded and a menu switches between them in the
-    page. Hovering a map, dragging the slider or pressing play moves the kernel.
-    Models are named ``<key>:...`` (``key`` defaults to ``elastic-<layer>``):
-    ``:figure``, ``:play``, ``:position``, ``:neuron``, ``:readout`` and the sources.
-    A picture the reader chooses in the page refills every source (``js/refill_conv_elastic.js``).
+    With ``all_neurons`` (the default) a menu switches between the layer's neurons in the
+    page; the browser draws the chosen neuron from its trace. Hovering a map, dragging the
+    slider or pressing play moves the kernel. Models are named ``<key>:...`` (``key``
+    defaults to ``elastic-<layer>``): ``:figure``, ``:play``, ``:position``, ``:neuron``,
+    ``:readout`` and the sources. The picture's numbers are written by ``conv_view/fill.js``,
+    for the view's own picture when the page is drawn and for every picture the reader chooses.
     """
     spec = conv_step(trace, layer)
     neuron = check_index(neuron, spec.neurons, "neuron", spec.name)
     key = key or f"elastic-{spec.name}"
-    data = conv_elastic_data(trace, spec.name, neuron)
-    height, width_in, channels = spec.input_shape
-    out_h, out_w, _ = spec.output_shape
-    kh, kw = spec.window
-    positions = out_h * out_w
-    g = _layout(spec, channels)
-    per_neuron = channels * positions + positions + channels * kh * kw + 1
-    if all_neurons is None:
-        all_neurons = spec.neurons * per_neuron + channels * height * width_in <= ELASTIC_BUDGET
+    g = _layout(spec, spec.input_shape[-1])
+    sources = _sources(trace, spec, neuron, g, key)
+    p, scale = _figure(g, width, key)
+    input_mappers, output_mapper = _mappers(trace, spec, neuron)
+    edge_glyph = _draw_maps(p, sources, g, scale, input_mappers, output_mapper)
+    marked = _draw_kernel(p, sources["kernel"], spec, g, scale, key)
+    _draw_labels(p, sources["labels"], g, scale)
+    toggle, slider, select, readout = _controls(spec, neuron, key, all_neurons)
+    meta = _browser_meta(spec, neuron)
+    update = custom_js(
+        "conv_view/position",
+        slider=slider,
+        toggle=toggle,
+        maps=sources["maps"],
+        inputs=sources["inputs"],
+        windows=sources["windows"],
+        covers=sources["covers"],
+        edges=edge_glyph,
+        kernel=sources["kernel"],
+        readout=readout,
+        meta=meta,
+        select=select,
+    )
+    slider.js_on_change("value", update)
+    toggle.js_on_change("active", update)
+    hover = custom_js(
+        "conv_view/hover", slider=slider, toggle=toggle, maps=sources["maps"], inputs=sources["inputs"], meta=meta
+    )
+    p.js_on_event(events.MouseMove, hover)
+    p.js_on_event(events.Tap, hover)
+    as_image(p, f"The convolutional elastic view of {spec.name}")
+    describe = _describe(trace, spec, neuron, p, sources, select, marked)
+    # the picture's numbers, for the first frame and every new picture (conv_view/fill.js); the window stays
+    fill = refill_callback(
+        "conv_view",
+        picture=picture_source(trace),
+        inputs=sources["inputs"],
+        maps=sources["maps"],
+        select=select,
+        input_mappers=input_mappers,
+        map_mapper=output_mapper,
+        position=update,
+        slider=slider,
+        meta=dict(layer=spec.name, neuron=neuron),
+    )
+    controls = [toggle, slider]
+    if select is not None:
+        _wire_menu(spec, key, select, sources, slider, meta, describe, fill)
+        controls = [select, *controls]
+    layout = column(p, row(*controls, sizing_mode="stretch_width"), readout, name=f"{key}:layout", width=width)
+    layout.tags = [fill, describe]
+    return layout
 
-    inputs = ColumnDataSource(data["inputs"], name=f"{key}:inputs")
-    maps = ColumnDataSource(data["maps"], name=f"{key}:maps")
-    kernel = ColumnDataSource(data["kernel"], name=f"{key}:kernel")
-    edges = ColumnDataSource(data["edges"], name=f"{key}:edges")
-    labels = ColumnDataSource(data["labels"], name=f"{key}:labels")
-    win, cov = _window_columns(data, spec, positions - 1)
-    windows = ColumnDataSource(win, name=f"{key}:windows")
-    covers = ColumnDataSource(cov, name=f"{key}:covers")
 
-    # one figure with square units, as large as the column allows
+def _figure(g: dict, width: int, key: str):
+    """One figure with square units, as large as the column allows, and its pixels per unit."""
     x0, x1, y0, y1 = g["bounds"]
     scale = min(width / (x1 - x0), 640 / (y1 - y0))
     p = bare_figure(
@@ -362,61 +360,34 @@ def conv_elastic_view(
         min_border=0,
         outline_line_color=None,
     )
+    return p, scale
 
-    edge_renderer = p.multi_line("xs", "ys", source=edges, line_color="#9aa5b1", line_width=1.4)
+
+def _draw_maps(p, sources: dict, g: dict, scale: float, input_mappers: list, output_mapper):
+    """The edges, the input channels, the maps with their frames and covers, the sum node and the window.
+
+    Returns the edges' glyph (position.js dashes it while playing).
+    """
+    edge_renderer = p.multi_line("xs", "ys", source=sources["edges"], line_color="#9aa5b1", line_width=1.4)
     image_args = dict(image="image", x="x", y="y", dw="dw", dh="dh", origin="top_left", anchor="top_left")
-    if is_image_input(trace, spec.name) and trace.image.shape[-1] == 3:
-        input_mappers = [map_mapper(trace, spec.name, c, of_input=True) for c in range(channels)]
-        for c, mapper in enumerate(input_mappers):  # red, green and blue each in their own colour
+    inputs = sources["inputs"]
+    if len(input_mappers) > 1:  # red, green and blue each in their own colour
+        for c, mapper in enumerate(input_mappers):
             p.image(source=inputs, view=CDSView(filter=IndexFilter([c])), color_mapper=mapper, **image_args)
     else:
-        input_mappers = [map_mapper(trace, spec.name, 0, of_input=True)]
         p.image(source=inputs, color_mapper=input_mappers[0], **image_args)
-    output_mapper = map_mapper(trace, spec.name, neuron)
-    p.image(source=maps, color_mapper=output_mapper, **image_args)
-    frames = [
-        (x + w / 2, y - h / 2, w, h)
-        for d in (data["inputs"], data["maps"])
-        for x, y, w, h in zip(d["x"], d["y"], d["dw"], d["dh"], strict=True)
-    ]
+    p.image(source=sources["maps"], color_mapper=output_mapper, **image_args)
+    frames = [(x + w / 2, y - h / 2, w, h) for x, y, w, h in g["inputs"] + g["mids"] + [g["out"]]]
     p.rect(
-        [f[0] for f in frames],
-        [f[1] for f in frames],
+        *([f[k] for f in frames] for k in (0, 1)),
         width=[f[2] for f in frames],
         height=[f[3] for f in frames],
         fill_color=None,
         line_color="#c8ced6",
         line_width=1,
     )
-    p.rect(
-        "x", "y", width="width", height="height", source=covers, fill_color="#f4f5f7", fill_alpha=0.93, line_color=None
-    )
-
-    wlim = weight_limit(spec)
-    weight_mapper = LinearColorMapper(palette=list(WEIGHT), low=-wlim, high=wlim)
-    kernel_renderer = p.rect(
-        "x",
-        "y",
-        width="size",
-        height="size",
-        source=kernel,
-        fill_color=transform("value", weight_mapper),
-        line_color="#6b7280",
-        line_width=0.6,
-    )
-    # the sign of every weight in words too ("+" or "−"), not only in colour
-    cell_px = g["cell"] * scale
-    if cell_px >= 12:
-        p.text(
-            "x",
-            "y",
-            text=transform("value", CustomJSTransform(v_func=SIGN_MARKS, name=f"{key}:sign-marks")),
-            source=kernel,
-            text_align="center",
-            text_baseline="middle",
-            text_font_size=f"{max(9, min(14, int(cell_px * 0.6)))}px",
-            text_color=transform("value", CustomJSTransform(args=dict(limit=wlim), v_func=MARK_COLOURS)),
-        )
+    box = dict(width="width", height="height")
+    p.rect("x", "y", **box, source=sources["covers"], fill_color="#f4f5f7", fill_alpha=0.93, line_color=None)
     (node_x, node_y), node = g["node"], g["node_size"]
     p.scatter(
         [node_x], [node_y], size=node * scale, marker="circle", fill_color="white", line_color="#6b7280", line_width=1.5
@@ -430,22 +401,58 @@ def conv_elastic_view(
         text_font_size=f"{max(12, int(node * scale * 0.8))}px",
         text_color="#374151",
     )
-    p.rect(
-        "x", "y", width="width", height="height", source=windows, fill_color=None, line_color="#111827", line_width=2
-    )
+    p.rect("x", "y", **box, source=sources["windows"], fill_color=None, line_color="#111827", line_width=2)
+    return edge_renderer.glyph
 
+
+def _draw_kernel(p, kernel: ColumnDataSource, spec: LayerSpec, g: dict, scale: float, key: str) -> bool:
+    """The kernel cells and the bias on the weight scale, with their signs when there is room; returns that."""
+    wlim = weight_limit(spec)
+    weight_mapper = LinearColorMapper(palette=list(WEIGHT), low=-wlim, high=wlim)
+    renderer = p.rect(
+        "x",
+        "y",
+        width="size",
+        height="size",
+        source=kernel,
+        fill_color=transform("value", weight_mapper),
+        line_color="#6b7280",
+        line_width=0.6,
+    )
+    cell_px = g["cell"] * scale
+    marked = cell_px >= 12
+    if marked:  # the sign of every weight in words too ("+" or "−"), not only in colour
+        p.text(
+            "x",
+            "y",
+            text=transform("value", CustomJSTransform(v_func=SIGN_MARKS, name=f"{key}:sign-marks")),
+            source=kernel,
+            text_align="center",
+            text_baseline="middle",
+            text_font_size=f"{max(9, min(14, int(cell_px * 0.6)))}px",
+            text_color=transform("value", CustomJSTransform(args=dict(limit=wlim), v_func=MARK_COLOURS)),
+        )
+    p.add_tools(
+        HoverTool(
+            renderers=[renderer],
+            tooltips=[("weight", "@value{custom}"), ("channel", "@channel"), ("row, col", "@row, @col")],
+            formatters={"@value": signed_hover(3)},
+        )
+    )
+    return marked
+
+
+def _draw_labels(p, labels: ColumnDataSource, g: dict, scale: float) -> None:
+    """The headings (bold), the maps' and the neuron's names above them, the bias's below."""
     kinds = labels.data["kind"]
 
     def only(*wanted):
         return CDSView(filter=IndexFilter([i for i, k in enumerate(kinds) if k in wanted]))
 
-    map_px = g["inputs"][0][3] * scale
-    font = f"{max(10, min(13, int(map_px * 0.09)))}px"
+    font = f"{max(10, min(13, int(g['inputs'][0][3] * scale * 0.09)))}px"
+    text = dict(x="x", y="y", text="text", source=labels)
     p.text(
-        "x",
-        "y",
-        text="text",
-        source=labels,
+        **text,
         view=only("head"),
         text_align="center" if g["rows"] else "right",
         text_baseline="bottom" if g["rows"] else "middle",
@@ -453,60 +460,24 @@ def conv_elastic_view(
         text_font_style="bold",
         text_color="#374151",
     )
-    p.text(
-        "x",
-        "y",
-        text="text",
-        source=labels,
-        view=only("map", "neuron"),
-        text_align="center",
-        text_baseline="bottom",
-        text_font_size=font,
-        text_color="#4b5563",
-    )
-    p.text(
-        "x",
-        "y",
-        text="text",
-        source=labels,
-        view=only("below", "neuron_below"),
-        text_align="center",
-        text_baseline="top",
-        text_font_size=font,
-        text_color="#4b5563",
-    )
-    p.add_tools(
-        HoverTool(
-            renderers=[kernel_renderer],
-            tooltips=[("weight", "@value{custom}"), ("channel", "@channel"), ("row, col", "@row, @col")],
-            formatters={"@value": signed_hover(3)},
+    for wanted, baseline in ((("map", "neuron"), "bottom"), (("below", "neuron_below"), "top")):
+        p.text(
+            **text,
+            view=only(*wanted),
+            text_align="center",
+            text_baseline=baseline,
+            text_font_size=font,
+            text_color="#4b5563",
         )
-    )
 
+
+def _controls(spec: LayerSpec, neuron: int, key: str, menu: bool):
+    """The player, the neuron menu (or None) and the readout (written by position.js)."""
+    positions = spec.output_shape[0] * spec.output_shape[1]
     toggle, slider = play_controls(key, positions, interval=50, step=max(1, math.ceil(positions / 300)))
-    readout = Div(
-        text=_readout_html(data, spec, positions - 1, neuron),
-        name=f"{key}:readout",
-        stylesheets=[panel_css()],
-        sizing_mode="stretch_width",
-    )
-    meta = dict(
-        in_h=height,
-        in_w=width_in,
-        out_h=out_h,
-        out_w=out_w,
-        kh=kh,
-        kw=kw,
-        sh=spec.strides[0],
-        sw=spec.strides[1],
-        pt=spec.pads[0][0],
-        pl=spec.pads[1][0],
-        channels=channels,
-        layer=spec.name,
-        neuron=neuron,
-    )
+    readout = Div(text="", name=f"{key}:readout", stylesheets=[panel_css()], sizing_mode="stretch_width")
     select = None
-    if all_neurons:
+    if menu:
         select = Select(
             title="Neuron",
             value=str(neuron),
@@ -515,107 +486,74 @@ def conv_elastic_view(
             width=120,
             margin=(5, 10, 5, 10),
         )
-    update = custom_js(
-        "conv_view/position",
-        slider=slider,
-        toggle=toggle,
-        maps=maps,
-        inputs=inputs,
-        windows=windows,
-        covers=covers,
-        edges=edge_renderer.glyph,
-        kernel=kernel,
-        readout=readout,
-        meta=meta,
-        select=select,
+    return toggle, slider, select, readout
+
+
+def _browser_meta(spec: LayerSpec, neuron: int) -> dict:
+    """Sizes, window rule and names for position.js, hover.js and neuron.js."""
+    height, width, channels = spec.input_shape
+    (kh, kw), (sh, sw) = spec.window, spec.strides
+    return dict(
+        in_h=height,
+        in_w=width,
+        out_h=spec.output_shape[0],
+        out_w=spec.output_shape[1],
+        kh=kh,
+        kw=kw,
+        sh=sh,
+        sw=sw,
+        pt=spec.pads[0][0],
+        pl=spec.pads[1][0],
+        channels=channels,
+        layer=spec.name,
+        neuron=neuron,
     )
-    slider.js_on_change("value", update)
-    toggle.js_on_change("active", update)
+
+
+def _describe(trace: Trace, spec: LayerSpec, neuron: int, p, sources: dict, select, marked: bool):
+    """The figure's text alternative (conv_view/describe.js), written for every picture and neuron."""
+    height, width, channels = spec.input_shape
     if is_image_input(trace, spec.name):
         names = [channel_name(trace, spec, c) for c in range(channels)]
         inputs_text = ", ".join(names[:-1]) + " and " + names[-1] if channels > 1 else names[0]
     else:
         inputs_text = f"the maps of {trace.network.previous(spec.name)}"
-    as_image(p, f"The convolutional elastic view of {spec.name}")
-    describe = describe_callback(
-        "conv_view",
-        plot=p,
-        maps=maps,
-        kernel=kernel,
-        select=select,
-        meta=dict(
-            picture=picture_name(trace),
-            layer=spec.name,
-            neuron=neuron,
-            inputs=inputs_text,
-            channels=channels,
-            marked=cell_px >= 12,
-            in_h=height,
-            in_w=width_in,
-            kh=kh,
-            kw=kw,
-        ),
+    (kh, kw) = spec.window
+    meta = dict(
+        picture=picture_name(trace),
+        layer=spec.name,
+        neuron=neuron,
+        inputs=inputs_text,
+        channels=channels,
+        marked=marked,
+        in_h=height,
+        in_w=width,
+        kh=kh,
+        kw=kw,
     )
-    hover = custom_js("conv_view/hover", slider=slider, toggle=toggle, maps=maps, inputs=inputs, meta=meta)
-    p.js_on_event(events.MouseMove, hover)
-    p.js_on_event(events.Tap, hover)
+    return describe_callback(
+        "conv_view", plot=p, maps=sources["maps"], kernel=sources["kernel"], select=select, meta=meta
+    )
 
-    controls = [toggle, slider]
-    bank = None
-    if select is not None:
-        bank_maps, bank_kernel = {}, {}
-        for n in range(spec.neurons):
-            d = data if n == neuron else conv_elastic_data(trace, spec.name, n)
-            bank_maps[f"n{n}"] = d["maps"]["image"]
-            bank_kernel[f"n{n}"] = d["kernel"]["value"]
-        bank = ColumnDataSource(bank_maps, name=f"{key}:bank_maps")
-        select.js_on_change(
-            "value",
-            custom_js(
-                "conv_view/neuron",
-                select=select,
-                maps=maps,
-                kernel=kernel,
-                labels=labels,
-                slider=slider,
-                bank_maps=bank,
-                bank_kernel=ColumnDataSource(bank_kernel, name=f"{key}:bank_kernel"),
-                meta=meta,
-                describe=describe,
-            ),
-        )
-        controls = [select, toggle, slider]
-    layout = column(p, row(*controls, sizing_mode="stretch_width"), readout, name=f"{key}:layout", width=width)
-    # a new picture in the browser refills the maps (js/refill_conv_elastic.js); the window stays
-    layout.tags = [
-        refill_callback(
-            "conv_view",
-            inputs=inputs,
-            maps=maps,
-            bank_maps=bank,
+
+def _wire_menu(spec: LayerSpec, key: str, select, sources: dict, slider, meta: dict, describe, fill) -> None:
+    """The neuron menu swaps in that neuron's kernel (the network's, held for every neuron) and names,
+    and runs the fill again for its maps, from the trace the fill last drew (conv_view/neuron.js)."""
+    bank_kernel = {
+        f"n{n}": [float(v) for v in spec.kernel[:, :, :, n].transpose(2, 0, 1).ravel()] + [float(spec.bias[n])]
+        for n in range(spec.neurons)
+    }
+    select.js_on_change(
+        "value",
+        custom_js(
+            "conv_view/neuron",
             select=select,
-            input_mappers=input_mappers,
-            map_mapper=output_mapper,
-            position=update,
+            kernel=sources["kernel"],
+            labels=sources["labels"],
+            bank_kernel=ColumnDataSource(bank_kernel, name=f"{key}:bank_kernel"),
+            meta=meta,
+            describe=describe,
+            fill=fill,
             slider=slider,
-            meta=dict(layer=spec.name, neuron=neuron),
         ),
-        describe,
-    ]
-    return layout
-
-
-def _readout_html(data: dict, spec: LayerSpec, position: int, neuron: int) -> str:
-    """The sentence under the view for the first render (conv_elastic_position.js writes the same HTML)."""
-    maps = data["maps"]
-    out_w = spec.output_shape[1]
-    r, c = divmod(position, out_w)
-    parts = [float(img[r, c]) for img, role in zip(maps["image"], maps["role"], strict=True) if role == "intermediate"]
-    bias = data["kernel"]["value"][-1]
-    output = float(maps["image"][-1][r, c])
-    terms = " + ".join(f"<span class='xv-num'>{fmt(v)}</span>" for v in parts)
-    return (
-        f"<div class='xv-line'>Output pixel (row {r}, column {c}) of {spec.name} · neuron {neuron}: "
-        f"intermediate results {terms} + bias <span class='xv-num'>{fmt(bias)}</span> = "
-        f"<span class='xv-num xv-result'>{fmt(output)}</span></div>"
     )

@@ -1,6 +1,6 @@
 // Convolutional elastic view: the figure's text alternative, for the current picture and neuron.
 // Runs when the page is drawn, after a new picture (page.js) and after another neuron is chosen
-// (conv_elastic_neuron.js).
+// (neuron.js).
 // args: plot, maps (intermediate results, then the output map), kernel (weights, then the bias),
 //       select (the neuron menu, or null), meta (picture, layer, neuron, inputs (the channels'
 //       names), channels, in_h, in_w, kh, kw, marked (whether the kernel cells carry their signs)).

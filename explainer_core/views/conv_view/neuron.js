@@ -1,11 +1,12 @@
 // Convolutional elastic view: show another neuron of the same layer.
-// Runs when the neuron menu changes. The page holds every neuron's intermediate results,
-// output map, kernel and bias (bank_maps, bank_kernel: one column per neuron, named n0,
-// n1, ...); this swaps the chosen neuron's columns into the sources the glyphs draw.
-// args: select, maps, kernel, labels, slider, bank_maps, bank_kernel, meta, describe (the text alternative).
+// Runs when the neuron menu changes. Its kernel and bias are the network's, held for every
+// neuron (bank_kernel: one column per neuron, named n0, n1, ...); its maps are drawn by the
+// view's fill (fill.js) from the trace that fill last drew (kept on the menu), so a neuron
+// chosen after a new picture shows that picture.
+// args: select, kernel, labels, bank_kernel, meta, describe (the text alternative), fill (the
+// view's fill callback), slider.
 const m = meta instanceof Map ? Object.fromEntries(meta) : meta;
 const n = select.value;
-maps.data = {...maps.data, image: bank_maps.data["n" + n]};
 kernel.data = {...kernel.data, value: bank_kernel.data["n" + n]};
 const text = labels.data.text.slice();
 for (let i = 0; i < text.length; i++) {
@@ -14,5 +15,10 @@ for (let i = 0; i < text.length; i++) {
   }
 }
 labels.data = {...labels.data, text: text};
-slider.properties.value.change.emit();  // redraw the window and the numbers under the view
-describe.execute(select);
+const trace = select.explainer_trace;
+if (trace == null) {
+  slider.properties.value.change.emit();  // no picture drawn yet: the window and the kernel only
+  describe.execute(select);
+} else {
+  Promise.resolve(fill.execute(fill, {trace, first: false})).then(() => describe.execute(select));
+}
