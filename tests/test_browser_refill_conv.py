@@ -2,8 +2,10 @@
 
 Pages: book/04_convolutional_layers.html (two elastic views, the convolution formula
 view) and book/07_pooling_layers.html (two max pooling formula views), each with a
-picture changer. The test clicks a gallery photo, waits for the status message, and
-compares every data source of every view with the Python ``*_data`` functions on the
+picture changer. The first frame (drawn in the browser from the view's own picture) is
+compared with the Python references (tests/view_oracles/) on the default picture's Python
+trace. Then the test clicks a gallery photo, waits for the status message, and
+compares every data source of every view with the references on the
 Python trace of the same file; the formula text with explainer_core.arithmetic.formulas at the
 window the reader left the view on; the colour ranges with ``map_mapper``.
 book/06_activation_functions.html: its ReLU formula view is given a
@@ -25,19 +27,11 @@ from explainer_core.arithmetic.formulas import explain_conv, explain_maxpool
 from explainer_core.arithmetic.trace import trace
 from explainer_core.data.preprocess import prepare_image
 from explainer_core.page.examples import default_trace, shipped_network
-from explainer_core.views.conv_view import _readout_html, conv_elastic_data, conv_elastic_view
-from explainer_core.views.formula_views import (
-    _ConvFormula,
-    _MaxPoolFormula,
-    _ReluFormula,
-    conv_formula_data,
-    conv_formula_view,
-    maxpool_formula_data,
-    maxpool_formula_view,
-    relu_formula_data,
-    relu_formula_view,
-)
+from explainer_core.views.conv_view import conv_elastic_view
+from explainer_core.views.formula_views import conv_formula_view, maxpool_formula_view, relu_formula_view
 from explainer_core.views.kit import map_mapper
+from tests.view_oracles.conv_view import conv_elastic_data, readout_html
+from tests.view_oracles.formula_views import conv_formula_data, formula, maxpool_formula_data, relu_formula_data
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -142,6 +136,30 @@ def assert_written(shown: list[float], values, where: str) -> None:
     np.testing.assert_allclose(shown, values, atol=0.0005 + ATOL, rtol=0, err_msg=where)
 
 
+def check_formula(page, t, kind: str, key: str, layer: str, neuron: int, channel: int = 0) -> None:
+    """The formula, the zoom's cells and its outlines at the view's window are the reference's."""
+    position = value(page, f"{key}:position", "value")
+    shown = formula(t, kind, layer, neuron, position, channel)
+    assert_same_html(value(page, f"{key}:formula", "text"), shown.html, f"{key}:formula")
+    cells = page.evaluate("(n) => window.__data(n)", f"{key}:zoom-cells")
+    marked = []
+    for k, role in enumerate(cells["role"]):
+        if role not in shown.cells:
+            continue
+        expected = shown.cells[role][cells["i"][k]][cells["j"][k]]
+        where = f"{key} zoom {role}[{cells['i'][k]}, {cells['j'][k]}]"
+        if expected is None:  # padding
+            assert cells["value"][k] is None or np.isnan(cells["value"][k]), where
+            assert cells["text"][k] == shown.padding, where
+        else:
+            np.testing.assert_allclose(cells["value"][k], expected, atol=ATOL, rtol=0, err_msg=where)
+            assert_written(spans(f"<span class='n'>{cells['text'][k]}</span>", "n"), [expected], where)
+        if (role, cells["i"][k], cells["j"][k]) in shown.marks:
+            marked.append((cells["x"][k], cells["y"][k]))
+    marks = page.evaluate("(n) => window.__data(n)", f"{key}:zoom-marks")
+    assert sorted(zip(marks["x"], marks["y"], strict=True)) == sorted(marked), f"{key} zoom marks"
+
+
 # -- chapter 4: the elastic views and the convolution formula view --------------------
 def check_elastic(page, t, layer: str) -> None:
     key = f"elastic-{layer}"
@@ -150,12 +168,6 @@ def check_elastic(page, t, layer: str) -> None:
     expected = conv_elastic_data(t, layer, neuron)
     for source in ("inputs", "maps", "kernel", "edges", "labels"):
         assert_same(page.evaluate("(n) => window.__data(n)", f"{key}:{source}"), expected[source], f"{key}:{source}")
-    bank = page.evaluate("(n) => window.__data(n)", f"{key}:bank_maps")
-    assert_same(
-        bank,
-        {f"n{n}": conv_elastic_data(t, layer, n)["maps"]["image"] for n in range(spec.neurons)},
-        f"{key}:bank_maps",
-    )
     ranges = page.evaluate("(n) => window.__ranges(n)", f"{key}:figure")
     inputs = [r[1:] for r in ranges if r[0] == f"{key}:inputs"]
     assert len(inputs) == (3 if t.network.index(layer) == 0 else 1)  # red, green, blue; or one scale for all
@@ -172,6 +184,20 @@ def check_elastic(page, t, layer: str) -> None:
         [*t.intermediates[layer][neuron, :, r, c], spec.bias[neuron], t.outputs[layer][r, c, neuron]],
         f"{key}:readout",
     )
+    assert_same_html(html, readout_html(expected, spec, r * spec.output_shape[1] + c, neuron), f"{key}:readout")
+
+
+def check_every_neuron(page, t, layer: str) -> None:
+    """The menu draws each neuron of the layer from the page's trace, as the reference does."""
+    key = f"elastic-{layer}"
+    start = value(page, f"{key}:neuron", "value")
+    for n in range(t.network.layer(layer).neurons):
+        set_value(page, f"{key}:neuron", "value", str(n))
+        page.wait_for_function(
+            "([name, text]) => window.__model(name).text.includes(text)", arg=[f"{key}:readout", f"neuron {n}:"]
+        )
+        check_elastic(page, t, layer)
+    set_value(page, f"{key}:neuron", "value", start)
 
 
 def check_conv_formula(page, t, layer: str) -> tuple[int, int]:
@@ -203,7 +229,35 @@ def check_conv_formula(page, t, layer: str) -> tuple[int, int]:
         for lo, hi, cell_role in zip(cells["lo"], cells["hi"], cells["role"], strict=True):
             if cell_role == role:
                 assert_range([lo, hi], mapper, f"{key} zoom {role}")
+    check_formula(page, t, "conv", key, layer, neuron, channel)
     return r, c
+
+
+def test_the_first_frame_of_the_elastic_views_is_the_references(browser_page):
+    """Drawn in the browser from each view's own picture: the default picture's numbers, every neuron."""
+    page = open_page(browser_page, CONV_PAGE)
+    t = default_trace()
+    for layer in ("conv_1_1", "conv_2_1"):
+        check_elastic(page, t, layer)
+        check_every_neuron(page, t, layer)
+    browser_page.assert_clean()
+
+
+def test_the_first_frame_of_the_formula_views_is_the_references(browser_page):
+    """Convolution (chapter 4), ReLU (chapter 6) and max pooling (chapter 7), drawn in the browser from
+    each view's own picture, at the window each chapter starts on and at others."""
+    t = default_trace()
+    page = open_page(browser_page, CONV_PAGE)
+    check_conv_formula(page, t, "conv_1_1")
+    for position in (0, 61, 62 * 30 + 17):
+        set_value(page, "conv-formula-conv_1_1:position", "value", position)
+        assert check_conv_formula(page, t, "conv_1_1") == divmod(position, 62)
+    page = open_page(browser_page, POOL_PAGE)
+    for layer in ("max_pool_1", "max_pool_2"):
+        check_maxpool_formula(page, t, layer)
+    page = open_page(browser_page, RELU_PAGE)
+    assert check_relu_formulas(page, t) > 0
+    browser_page.assert_clean()
 
 
 def test_a_gallery_photo_refills_every_view_of_the_convolution_chapter(browser_page):
@@ -265,6 +319,7 @@ def check_maxpool_formula(page, t, layer: str) -> tuple[int, int]:
     window = [v for v, role in zip(cells["value"], cells["role"], strict=True) if role == "window"]
     np.testing.assert_allclose(window, e.window.ravel(), atol=ATOL, rtol=0)
     assert len(page.evaluate("(n) => window.__data(n).x", f"{key}:zoom-marks")) == 1
+    check_formula(page, t, "maxpool", key, layer, neuron)
     return r, c
 
 
@@ -294,7 +349,14 @@ def test_a_new_picture_refills_the_relu_formula_view(browser_page):
     }""",
         [base64.b64encode(photo.data).decode("ascii"), photo.mime_type],
     )
-    t = trace(shipped_network(), prepare_image(photo.data))
+    assert check_relu_formulas(page, trace(shipped_network(), prepare_image(photo.data))) == len(keys)
+    browser_page.assert_clean()
+
+
+def check_relu_formulas(page, t) -> int:
+    """Every ReLU formula view of the page shows the reference's numbers for ``t``; how many there are."""
+    keys = page.evaluate("""() => [...Bokeh.documents].flatMap((d) => [...d.all_models])
+        .map((m) => m.name || "").filter((n) => /^relu-formula-.*:formula$/.test(n))""")
     for name in keys:
         key = name.removesuffix(":formula")
         layer = key.removeprefix("relu-formula-")
@@ -314,7 +376,8 @@ def test_a_new_picture_refills_the_relu_formula_view(browser_page):
         assert f"at (row {r}, column {c}) = max(0, " in html
         assert_written(spans(html, "xv-x"), [t.input_of(layer)[r, c, neuron]], f"{key} input")
         assert_written(spans(html, "xv-result"), [t.outputs[layer][r, c, neuron]], f"{key} output")
-    browser_page.assert_clean()
+        check_formula(page, t, "relu", key, layer, neuron)
+    return len(keys)
 
 
 # -- any network: padding, strides, fused ReLUs, small maps with their numbers written --
@@ -359,10 +422,13 @@ def standalone_page(chromium, layout, network):
     from bokeh.resources import INLINE
 
     from explainer_core.page import webmodel
+    from explainer_core.views.kit.refill import network_id
 
-    # the page ends with its own </body> (the inlined BokehJS holds the string too)
+    # the page ends with its own </body> (the inlined BokehJS holds the string too); the network
+    # also under the name the views' own pictures give it (views/kit/refill.py)
     before, end, after = file_html(layout, resources=INLINE, title="refill").rpartition("</body>")
-    html = before + webmodel.page_script(network) + end + after
+    scripts = webmodel.page_script(network) + webmodel.network_script(network, network_id(network))
+    html = before + scripts + end + after
     context = chromium.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
     page.errors = []
@@ -421,73 +487,74 @@ def test_the_refills_follow_any_network(chromium, which):
     built, png, t = noise_pictures(network, seed=7)
     context, page = standalone_page(chromium, views_of_every_layer(built), network)
     try:
+        # the first frame: each view draws its own picture (page.js; access_ready.js runs this in the book)
+        page.evaluate("() => Promise.all(Bokeh.documents.map((doc) => ExplainerPage.fillDocument(doc)))")
+        assert_views_show(page, built, which)
         for spec in network.layers:  # start some windows in the padding
             if spec.kind == "conv":
                 set_value(page, f"e-{spec.name}:position", "value", 0)
         show_png(page, png)
-
-        def data(name):
-            return page.evaluate("(n) => window.__data(n)", name)
-
-        def ranges(name):
-            return page.evaluate("(n) => window.__ranges(n)", name)
-
-        checked = 0
-        for spec in network.layers:
-            name, last = spec.name, spec.neurons - 1
-            if spec.kind == "conv":
-                for key, neuron in ((f"e-{name}", last), (f"one-{name}", 0)):
-                    expected = conv_elastic_data(t, name, neuron)
-                    for source in ("inputs", "maps", "kernel", "edges", "labels"):
-                        assert_same(data(f"{key}:{source}"), expected[source], f"{key}:{source}")
-                    got = ranges(f"{key}:figure")
-                    inputs = [r[1:] for r in got if r[0] == f"{key}:inputs"]
-                    for c, low_high in enumerate(inputs):
-                        assert_range(low_high, map_mapper(t, name, c, of_input=True), f"{key} input {c}")
-                    assert_range([r[1:] for r in got if r[0] == f"{key}:maps"][0], map_mapper(t, name, neuron), key)
-                    position = value(page, f"{key}:position", "value")
-                    assert_same_html(
-                        value(page, f"{key}:readout", "text"),
-                        _readout_html(expected, spec, position, neuron),
-                        f"{key}:readout",
-                    )
-                assert_same(
-                    data(f"e-{name}:bank_maps"),
-                    {f"n{n}": conv_elastic_data(t, name, n)["maps"]["image"] for n in range(spec.neurons)},
-                    f"e-{name}:bank_maps",
-                )
-                channel = spec.input_shape[-1] - 1
-                key, expected = f"cf-{name}", conv_formula_data(t, name, last, channel)
-                position = value(page, f"{key}:position", "value")
-                html = _ConvFormula(t, name, last, channel, position=position).formula_html()
-                in_mapper, out_mapper = map_mapper(t, name, channel, of_input=True), map_mapper(t, name, last)
-                sources = ("input", "output", "kernel", "sums")
-            elif spec.kind in ("relu", "maxpool") and len(spec.output_shape) == 3:
-                key = f"{'rf' if spec.kind == 'relu' else 'mf'}-{name}"
-                relu = spec.kind == "relu"
-                expected = (relu_formula_data if relu else maxpool_formula_data)(t, name, last)
-                kind = _ReluFormula if relu else _MaxPoolFormula
-                html = kind(t, name, last, position=value(page, f"{key}:position", "value")).formula_html()
-                in_mapper, out_mapper = map_mapper(t, name, last, of_input=True), map_mapper(t, name, last)
-                sources = ("input", "output")
-            else:
-                continue
-            for source in sources:
-                assert_same(data(f"{key}:{source}"), expected[source], f"{key}:{source}")
-            assert_same_html(value(page, f"{key}:formula", "text"), html, f"{key}:formula")
-            for figure, mapper, source in (
-                ("input-figure", in_mapper, "input"),
-                ("output-figure", out_mapper, "output"),
-            ):
-                assert_range(ranges(f"{key}:{figure}")[0][1:], mapper, f"{key}:{figure}")
-                for texts in page.evaluate("(n) => window.__texts(n)", f"{key}:{figure}"):
-                    assert_written(
-                        [float(x.replace("\u2212", "-")) for x in texts],
-                        expected[source]["image"][0],
-                        f"{key}:{figure} numbers",
-                    )
-                    checked += 1
-        assert (checked > 0) == (which == "tiny_cnn")  # the small maps write their numbers
+        assert_views_show(page, t, which)
         assert page.errors == []
     finally:
         context.close()
+
+
+def assert_views_show(page, t, which: str) -> None:
+    """Every view of views_of_every_layer shows the references' numbers for ``t``."""
+    network = t.network
+
+    def data(name):
+        return page.evaluate("(n) => window.__data(n)", name)
+
+    def ranges(name):
+        return page.evaluate("(n) => window.__ranges(n)", name)
+
+    checked = 0
+    for spec in network.layers:
+        name, last = spec.name, spec.neurons - 1
+        if spec.kind == "conv":
+            for key, neuron in ((f"e-{name}", last), (f"one-{name}", 0)):
+                expected = conv_elastic_data(t, name, neuron)
+                for source in ("inputs", "maps", "kernel", "edges", "labels"):
+                    assert_same(data(f"{key}:{source}"), expected[source], f"{key}:{source}")
+                got = ranges(f"{key}:figure")
+                inputs = [r[1:] for r in got if r[0] == f"{key}:inputs"]
+                for c, low_high in enumerate(inputs):
+                    assert_range(low_high, map_mapper(t, name, c, of_input=True), f"{key} input {c}")
+                assert_range([r[1:] for r in got if r[0] == f"{key}:maps"][0], map_mapper(t, name, neuron), key)
+                position = value(page, f"{key}:position", "value")
+                assert_same_html(
+                    value(page, f"{key}:readout", "text"),
+                    readout_html(expected, spec, position, neuron),
+                    f"{key}:readout",
+                )
+            channel = spec.input_shape[-1] - 1
+            key, expected = f"cf-{name}", conv_formula_data(t, name, last, channel)
+            check_formula(page, t, "conv", key, name, last, channel)
+            in_mapper, out_mapper = map_mapper(t, name, channel, of_input=True), map_mapper(t, name, last)
+            sources = ("input", "output", "kernel", "sums")
+        elif spec.kind in ("relu", "maxpool") and len(spec.output_shape) == 3:
+            key = f"{'rf' if spec.kind == 'relu' else 'mf'}-{name}"
+            relu = spec.kind == "relu"
+            expected = (relu_formula_data if relu else maxpool_formula_data)(t, name, last)
+            check_formula(page, t, spec.kind, key, name, last)
+            in_mapper, out_mapper = map_mapper(t, name, last, of_input=True), map_mapper(t, name, last)
+            sources = ("input", "output")
+        else:
+            continue
+        for source in sources:
+            assert_same(data(f"{key}:{source}"), expected[source], f"{key}:{source}")
+        for figure, mapper, source in (
+            ("input-figure", in_mapper, "input"),
+            ("output-figure", out_mapper, "output"),
+        ):
+            assert_range(ranges(f"{key}:{figure}")[0][1:], mapper, f"{key}:{figure}")
+            for texts in page.evaluate("(n) => window.__texts(n)", f"{key}:{figure}"):
+                assert_written(
+                    [float(x.replace("\u2212", "-")) for x in texts],
+                    expected[source]["image"][0],
+                    f"{key}:{figure} numbers",
+                )
+                checked += 1
+    assert (checked > 0) == (which == "tiny_cnn")  # the small maps write their numbers

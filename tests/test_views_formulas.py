@@ -1,4 +1,10 @@
-"""The convolution, ReLU and max pooling formula views show Keras's numbers, window by window."""
+"""The convolution, ReLU and max pooling formula views show Keras's numbers, window by window.
+
+The picture's numbers are written in the browser only (formula_views/fill.js and position.js);
+here the views' skeleton is checked, and the Python reference of what the page must show
+(tests/view_oracles/formula_views.py, which tests/test_browser_refill_conv.py compares the page
+with) is checked against Keras.
+"""
 
 from __future__ import annotations
 
@@ -14,16 +20,10 @@ from explainer_core.arithmetic.formulas import explain_conv, explain_maxpool, ex
 from explainer_core.arithmetic.network import Network
 from explainer_core.arithmetic.trace import trace
 from explainer_core.errors import TraceError
-from explainer_core.views.formula_views import (
-    conv_formula_data,
-    conv_formula_view,
-    maxpool_formula_data,
-    maxpool_formula_view,
-    relu_formula_data,
-    relu_formula_view,
-)
-from explainer_core.views.kit import fmt
+from explainer_core.views.formula_views import conv_formula_view, maxpool_formula_view, relu_formula_view
+from explainer_core.views.kit import fmt, js_source
 from tests.keras_reference import ATOL, fitted
+from tests.view_oracles.formula_views import conv_formula_data, formula, maxpool_formula_data, relu_formula_data
 
 MINUS = "\u2212"
 
@@ -77,15 +77,36 @@ def test_relu_and_maxpool_data_are_keras(keras_shipped):
         np.testing.assert_allclose(data["output"]["image"][0], ref.outputs[spec.name][:, :, 2], atol=ATOL, rtol=0)
 
 
-def test_the_views_hold_the_data(keras_shipped):
+def assert_skeleton(layout, key: str, data: dict) -> None:
+    """The sources hold the oracle's columns, the picture's maps as 1×1 placeholders for fill.js;
+    the formula, the window outlines and the zoom's picture cells are empty until position.js runs."""
+    for name, columns in data.items():
+        source = layout.select_one({"name": f"{key}:{name}", "type": ColumnDataSource})
+        assert set(source.data) == set(columns), name
+        for column, values in columns.items():
+            if column == "image":
+                assert len(source.data[column]) == len(values), name
+                for placeholder in source.data[column]:
+                    assert placeholder.shape == (1, 1) and placeholder.dtype == np.float32
+            else:
+                assert list(source.data[column]) == list(values), (name, column)
+    assert layout.select_one({"name": f"{key}:formula", "type": Div}).text == ""
+    for name in ("window-in", "window-out", "zoom-marks"):
+        assert all(len(v) == 0 for v in layout.select_one({"name": f"{key}:{name}"}).data.values()), name
+    cells = layout.select_one({"name": f"{key}:zoom-cells"}).data
+    for k, role in enumerate(cells["role"]):
+        if role != "kernel":
+            assert np.isnan(cells["value"][k]) and cells["text"][k] == "", (role, k)
+    fills = [tag for tag in layout.tags if getattr(tag, "name", None) == "explainer-refill"]
+    assert [f.code for f in fills] == [js_source("formula_views/fill")]
+    assert "view_picture" in fills[0].args  # page.js draws the first frame from the view's own picture
+
+
+def test_the_views_hold_the_skeleton_and_no_picture_numbers(keras_shipped):
     t, _ = keras_shipped
-    layout = conv_formula_view(t, "conv_1_2", 1, 4, key="k")
-    data = conv_formula_data(t, "conv_1_2", 1, 4)
-    for name in ("input", "output", "kernel", "sums"):
-        source = layout.select_one({"name": f"k:{name}", "type": ColumnDataSource})
-        for column, values in data[name].items():
-            for ours, theirs in zip(source.data[column], values, strict=True):
-                np.testing.assert_array_equal(ours, theirs)
+    assert_skeleton(conv_formula_view(t, "conv_1_2", 1, 4, key="k"), "k", conv_formula_data(t, "conv_1_2", 1, 4))
+    assert_skeleton(relu_formula_view(t, "relu_1_2", 3, key="r"), "r", relu_formula_data(t, "relu_1_2", 3))
+    assert_skeleton(maxpool_formula_view(t, "max_pool_2", 5, key="m"), "m", maxpool_formula_data(t, "max_pool_2", 5))
 
 
 # -- the formula shows the window's numbers ---------------------------------------
@@ -93,8 +114,7 @@ def test_the_views_hold_the_data(keras_shipped):
 def test_conv_formula_shows_the_window(keras_shipped, position):
     t, ref = keras_shipped
     neuron, channel = 5, 1
-    layout = conv_formula_view(t, "conv_1_1", neuron, channel, position=position, key="k")
-    html = layout.select_one({"name": "k:formula", "type": Div}).text
+    html = formula(t, "conv", "conv_1_1", neuron, position, channel).html
     row, col = divmod(position, 62)
     e = explain_conv(t, "conv_1_1", neuron, row, col)
     assert f"(row {row}, column {col})" in html
@@ -118,8 +138,7 @@ def test_relu_formula_shows_max_zero_x(keras_shipped):
     t, ref = keras_shipped
     x = t.input_of("relu_1_2")[:, :, 0]
     position = int(np.argmin(x))  # a negative number, so the formula shows it becoming zero
-    layout = relu_formula_view(t, "relu_1_2", 0, position=position, key="k")
-    html = layout.select_one({"name": "k:formula", "type": Div}).text
+    html = formula(t, "relu", "relu_1_2", 0, position).html
     row, col = divmod(position, 60)
     e = explain_relu(t, "relu_1_2", 0, row, col)
     assert e.input < 0
@@ -131,47 +150,45 @@ def test_relu_formula_shows_max_zero_x(keras_shipped):
 def test_maxpool_formula_highlights_the_maximum(keras_shipped):
     t, ref = keras_shipped
     for position in (0, 77, 30 * 30 - 1):
-        layout = maxpool_formula_view(t, "max_pool_1", 4, position=position, key="k")
-        html = layout.select_one({"name": "k:formula", "type": Div}).text
+        shown = formula(t, "maxpool", "max_pool_1", 4, position)
+        html = shown.html
         row, col = divmod(position, 30)
         e = explain_maxpool(t, "max_pool_1", 4, row, col)
         assert spans(html, "xv-x") == [fmt(v) for v in e.window.ravel()]
         assert spans(html, "xv-hi") == [fmt(e.value)]
         assert spans(html, "xv-result") == [fmt(e.value)] == [fmt(ref.outputs["max_pool_1"][row, col, 4])]
-        marks = layout.select_one({"name": "k:zoom-marks"}).data
-        assert len(marks["x"]) == 1  # one outlined cell in the zoom: the maximum
+        (role, i, j), *others = shown.marks  # one outlined cell in the zoom: the maximum
+        assert not others and role == "window" and shown.cells["window"][i][j] == e.value
 
 
 def test_zoom_cells_show_the_window(keras_shipped):
     t, _ = keras_shipped
+    e = explain_conv(t, "conv_2_1", 0, 5, 6)
+    shown = formula(t, "conv", "conv_2_1", 0, 28 * 5 + 6, channel=9)
+    np.testing.assert_array_equal(shown.cells["window"], e.window[9])
+    assert shown.cells["result"] == [[e.intermediate[9]]]
+    # the kernel's weights are the network's: the view writes them in Python
     layout = conv_formula_view(t, "conv_2_1", 0, 9, position=28 * 5 + 6, key="k")
     cells = layout.select_one({"name": "k:zoom-cells"}).data
-    e = explain_conv(t, "conv_2_1", 0, 5, 6)
-    window = [v for v, role in zip(cells["value"], cells["role"], strict=True) if role == "window"]
     weights = [v for v, role in zip(cells["value"], cells["role"], strict=True) if role == "kernel"]
-    np.testing.assert_array_equal(window, e.window[9].ravel())
+    texts = [v for v, role in zip(cells["text"], cells["role"], strict=True) if role == "kernel"]
     np.testing.assert_array_equal(weights, e.kernel[9].ravel())
-    texts = [v for v, role in zip(cells["text"], cells["role"], strict=True) if role == "result"]
-    assert texts == [fmt(e.intermediate[9])]
-
+    assert texts == [fmt(v) for v in e.kernel[9].ravel()]
 
 
 @pytest.mark.parametrize("position", [0, 60 * 7 + 9, 60 * 60 - 1])
 def test_relu_zoom_shows_the_neighbourhood(keras_shipped, position):
     t, _ = keras_shipped
-    layout = relu_formula_view(t, "relu_1_2", 3, position=position, key="k")
-    cells = layout.select_one({"name": "k:zoom-cells"}).data
+    shown = formula(t, "relu", "relu_1_2", 3, position)
     row, col = divmod(position, 60)
     top, left = min(max(row - 1, 0), 57), min(max(col - 1, 0), 57)  # the 3×3 block stays inside the map
     for role, side in (("near_in", "input"), ("near_out", "output")):
-        ks = [k for k, r in enumerate(cells["role"]) if r == role]
-        assert len(ks) == 9
-        for k in ks:
-            e = explain_relu(t, "relu_1_2", 3, top + cells["i"][k], left + cells["j"][k])
-            assert cells["value"][k] == getattr(e, side)
-    marks = layout.select_one({"name": "k:zoom-marks"}).data
-    centre = [k for k, r in enumerate(cells["role"]) if (cells["i"][k], cells["j"][k]) == (row - top, col - left)]
-    assert sorted(zip(marks["x"], marks["y"], strict=True)) == sorted((cells["x"][k], cells["y"][k]) for k in centre)
+        assert len(shown.cells[role]) == 3 and all(len(line) == 3 for line in shown.cells[role])
+        for i in range(3):
+            for j in range(3):
+                assert shown.cells[role][i][j] == getattr(explain_relu(t, "relu_1_2", 3, top + i, left + j), side)
+    assert shown.marks == {("near_in", row - top, col - left), ("near_out", row - top, col - left)}
+
 
 # -- other networks: padding, strides, fused activations ------------------------------
 def test_views_build_and_show_padding_for_every_test_cnn(keras_traced):
@@ -180,7 +197,8 @@ def test_views_build_and_show_padding_for_every_test_cnn(keras_traced):
         channels = spec.input_shape[-1]
         layout = conv_formula_view(t, spec.name, spec.neurons - 1, channels - 1, key=f"c-{spec.name}")
         components(layout)
-        html = layout.select_one({"name": f"c-{spec.name}:formula"}).text
+        assert_skeleton(layout, f"c-{spec.name}", conv_formula_data(t, spec.name, spec.neurons - 1, channels - 1))
+        html = formula(t, "conv", spec.name, spec.neurons - 1, 0, channels - 1).html
         e = explain_conv(t, spec.name, spec.neurons - 1, 0, 0)
         window = e.window[channels - 1].ravel()
         shown = spans(html, "xv-x")
@@ -189,11 +207,14 @@ def test_views_build_and_show_padding_for_every_test_cnn(keras_traced):
             assert text == (fmt(value) if inside else "0")  # a padding cell shows the zero it adds
         assert spans(html, "xv-out") == [fmt(e.value)]
     for spec in steps(t, "relu"):
-        components(relu_formula_view(t, spec.name, 0, key=f"r-{spec.name}"))
+        layout = relu_formula_view(t, spec.name, 0, key=f"r-{spec.name}")
+        components(layout)
+        assert_skeleton(layout, f"r-{spec.name}", relu_formula_data(t, spec.name, 0))
     for spec in steps(t, "maxpool"):
         layout = maxpool_formula_view(t, spec.name, 0, key=f"m-{spec.name}")
         components(layout)
-        html = layout.select_one({"name": f"m-{spec.name}:formula"}).text
+        assert_skeleton(layout, f"m-{spec.name}", maxpool_formula_data(t, spec.name, 0))
+        html = formula(t, "maxpool", spec.name, 0, 0).html
         e = explain_maxpool(t, spec.name, 0, 0, 0)
         expected = [fmt(v) if np.isfinite(v) else f"{MINUS}\u221e" for v in e.window.ravel()]
         assert spans(html, "xv-x") == expected

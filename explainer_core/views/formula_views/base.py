@@ -4,15 +4,14 @@ Like torch-cam's ``_CAM``, the base owns the flow every formula view follows:
 sources → figures → glyphs → controls → wiring, and the drawing machinery (the
 two heatmaps, the zoom row of written-out numbers, the player). A kind
 (convolution, ReLU, max pooling; :mod:`explainer_core.views.formula_views`)
-supplies only what differs: its step and data, its titles and note, its zoom
-panels, and its formula, all read from the explanation of one output pixel
-(:mod:`explainer_core.arithmetic.formulas`), never recomputed here.
+supplies only what differs: its step, its titles and note, its zoom panels and,
+for the convolution, the kernel. Python builds the skeleton; every number of the
+picture is written in the browser (fill.js, then position.js at each window).
 """
 
 from __future__ import annotations
 
 import math
-from functools import cached_property
 from typing import ClassVar
 
 import numpy as np
@@ -38,6 +37,7 @@ from ..kit import (
     play_controls,
     refill_callback,
 )
+from ..kit.refill import picture_source
 
 #: Grey of padding cells (zeros for a convolution, −∞ for max pooling).
 PAD_COLOR = "#d9dde3"
@@ -49,26 +49,22 @@ NO_PADDING = ((0, 0), (0, 0))
 class FormulaView:
     """One formula view: map ``channel`` of the step's input beside map ``neuron`` of its output.
 
-    A kind sets :attr:`kind` and implements :meth:`titles`, :meth:`note`, :meth:`meta`,
-    :meth:`zoom`, :meth:`explain`, :meth:`zoom_cells` and :meth:`formula_html`; the rest
-    is shared. ``data`` holds what the sources hold (``input``, ``output``, and for a
-    convolution ``kernel`` and ``sums``).
+    A kind sets :attr:`kind` and implements :meth:`titles`, :meth:`note`, :meth:`meta` and
+    :meth:`zoom` (and :meth:`extra_sources` if it has more sources); the rest is shared. The
+    picture's numbers are written in the browser: fill.js and position.js.
     """
 
-    #: How the browser callbacks (js/formula_*.js, refill_formula.js) tell the kinds apart.
+    #: How the browser callbacks (formula_views/*.js) tell the kinds apart.
     kind: ClassVar[str]
-    #: What a number outside the input (in the padding) is written as.
-    padding_text: ClassVar[str] = "0"
     #: Minimum height of the formula in pixels (the convolution's has two lines).
     formula_height: ClassVar[int] = 30
 
-    def __init__(self, trace: Trace, spec: LayerSpec, data: dict, neuron: int, channel: int, *, position=0, key=None):
-        self.trace, self.spec, self.data = trace, spec, data
+    def __init__(self, trace: Trace, spec: LayerSpec, neuron: int, channel: int, *, position=0, key=None):
+        self.trace, self.spec = trace, spec
         self.neuron, self.channel = neuron, channel
-        self.in_h, self.in_w = data["input"]["dh"][0], data["input"]["dw"][0]
-        self.out_h, self.out_w = data["output"]["dh"][0], data["output"]["dw"][0]
+        self.in_h, self.in_w = spec.input_shape[:2]
+        self.out_h, self.out_w = spec.output_shape[:2]
         self.position = check_index(position, self.out_h * self.out_w, "position", spec.name)
-        self.row, self.col = divmod(self.position, self.out_w)
         self.key = key or f"{self.kind}-formula-{spec.name}"
 
     # -- what a kind supplies ------------------------------------------------------
@@ -88,21 +84,9 @@ class FormulaView:
         """The empty zoom panels and the signs between them."""
         raise NotImplementedError
 
-    def explain(self):
-        """The explanation (:mod:`explainer_core.arithmetic.formulas`) of the first output pixel."""
-        raise NotImplementedError
-
-    def zoom_cells(self) -> dict[str, list[list[float | None]]]:
-        """The numbers of each refilled zoom panel, by role, for the first render (None: padding)."""
-        raise NotImplementedError
-
-    def zoom_marks(self) -> set[tuple[str, int, int]]:
-        """The zoom cells (role, i, j) outlined for the first render."""
-        return set()
-
-    def formula_html(self) -> str:
-        """The formula for the first render (formula_position.js writes the same HTML)."""
-        raise NotImplementedError
+    def extra_sources(self) -> dict[str, dict]:
+        """The kind's sources besides the two heatmaps, by name (the convolution's kernel and sums)."""
+        return {}
 
     # -- shared by the kinds -------------------------------------------------------
     @property
@@ -110,28 +94,10 @@ class FormulaView:
         """The window, strides and padding that link an output pixel to its input numbers."""
         return self.spec.window, self.spec.strides, self.spec.pads
 
-    @cached_property
-    def explanation(self):
-        return self.explain()
-
-    @property
-    def origin(self) -> tuple[int, int]:
-        """The window's top-left corner in input coordinates (negative inside the padding)."""
-        return self.explanation.origin
-
-    def under_window(self, window: np.ndarray) -> list[list[float | None]]:
-        """An explanation's window as numbers, None where it covers padding."""
-        top, left = self.origin
-        return [
-            [
-                float(window[i, j]) if 0 <= top + i < self.in_h and 0 <= left + j < self.in_w else None
-                for j in range(window.shape[1])
-            ]
-            for i in range(window.shape[0])
-        ]
-
-    def padding_num(self) -> str:
-        return f"<span class='xv-num xv-x xv-muted'>{self.padding_text}</span>"
+    @staticmethod
+    def placeholder() -> np.ndarray:
+        """An image cell fill.js replaces with the picture's map (``ExplainerKit.grid`` copies its kind)."""
+        return np.zeros((1, 1), np.float32)
 
     # -- the common flow -----------------------------------------------------------
     def layout(self, width: int = VIEW_WIDTH):
@@ -139,16 +105,17 @@ class FormulaView:
         key = self.key
         in_mapper = map_mapper(self.trace, self.spec.name, self.channel, of_input=True)
         out_mapper = map_mapper(self.trace, self.spec.name, self.neuron)
+        for mapper in (in_mapper, out_mapper):  # ranges of the picture: fill.js
+            mapper.update(low=0.0, high=1.0)
         sources = self._sources()
-        # figures and their glyphs: the two heatmaps, then the zoom row filled for the first window
+        # figures and their glyphs: the two heatmaps, then the zoom row (its numbers: position.js)
         p_in, p_out = self._heatmaps(sources, in_mapper, out_mapper, size=min(300, (width - 60) // 2))
         zoom = self.zoom(in_mapper, out_mapper)
         p_zoom, sources["zoom"], sources["marks"] = zoom.figure(f"{key}:zoom", cell_px=58, max_width=width)
-        self._fill_zoom(sources["zoom"], sources["marks"])
-        # controls: the player, and the formula it drives
+        # controls: the player, and the formula it drives (written by position.js)
         toggle, slider = play_controls(key, self.out_h * self.out_w, interval=FORMULA_INTERVAL, value=self.position)
         formula = Div(
-            text=self.formula_html(),
+            text="",
             name=f"{key}:formula",
             stylesheets=[panel_css()],
             sizing_mode="stretch_width",
@@ -178,20 +145,23 @@ class FormulaView:
         return layout
 
     def _sources(self) -> dict[str, ColumnDataSource | None]:
-        """The heatmaps' sources, the window outlines on them, and the kind's extra sources (or None)."""
+        """The heatmaps' sources (images: fill.js), the window outlines on them (position.js draws
+        them), and the kind's extra sources (or None)."""
         key = self.key
-        (kh, kw), _, _ = self.geometry
-        top, left = self.origin
-        window_in = dict(x=[left + kw / 2], y=[self.in_h - top - kh / 2], width=[kw], height=[kh])
-        window_out = dict(x=[self.col + 0.5], y=[self.out_h - self.row - 0.5], width=[1], height=[1])
+
+        def heatmap(height: int, width: int) -> dict[str, list]:  # top-left corner at (0, height)
+            return dict(image=[self.placeholder()], x=[0.0], y=[float(height)], dw=[width], dh=[height])
+
+        outline = dict(x=[], y=[], width=[], height=[])
         sources = {
-            "in": ColumnDataSource(self.data["input"], name=f"{key}:input"),
-            "out": ColumnDataSource(self.data["output"], name=f"{key}:output"),
-            "win_in": ColumnDataSource(window_in, name=f"{key}:window-in"),
-            "win_out": ColumnDataSource(window_out, name=f"{key}:window-out"),
+            "in": ColumnDataSource(heatmap(self.in_h, self.in_w), name=f"{key}:input"),
+            "out": ColumnDataSource(heatmap(self.out_h, self.out_w), name=f"{key}:output"),
+            "win_in": ColumnDataSource(dict(outline), name=f"{key}:window-in"),
+            "win_out": ColumnDataSource(dict(outline), name=f"{key}:window-out"),
         }
+        extras = self.extra_sources()
         for extra in ("kernel", "sums"):  # the convolution's weights and intermediate results
-            sources[extra] = ColumnDataSource(self.data[extra], name=f"{key}:{extra}") if extra in self.data else None
+            sources[extra] = ColumnDataSource(extras[extra], name=f"{key}:{extra}") if extra in extras else None
         return sources
 
     def _heatmaps(self, sources: dict, in_mapper, out_mapper, size: int) -> tuple[figure, figure]:
@@ -214,26 +184,8 @@ class FormulaView:
             )
         return p_in, p_out
 
-    def _fill_zoom(self, zoom_src: ColumnDataSource, marks: ColumnDataSource) -> None:
-        """Fill the zoom cells and outlines for the first render (formula_position.js does it afterwards)."""
-        cells, marked = self.zoom_cells(), self.zoom_marks()
-        cols = zoom_src.data
-        mark = dict(x=[], y=[], width=[], height=[])
-        for k, role in enumerate(cols["role"]):
-            if role not in cells:  # the kernel's weights never change
-                continue
-            i, j = cols["i"][k], cols["j"][k]
-            value = cells[role][i][j]
-            cols["value"][k] = value if value is not None else float("nan")
-            cols["text"][k] = fmt(value) if value is not None else self.padding_text
-            cols["text_color"][k] = _text_color(value, cols["lo"][k], cols["hi"][k], cols["seq"][k])
-            if (role, i, j) in marked:
-                for column_, v in zip(mark, (cols["x"][k], cols["y"][k], 1, 1), strict=True):
-                    mark[column_].append(v)
-        marks.data = mark
-
     def _browser_meta(self) -> dict:
-        """The kind's meta plus the sizes and the window rule's numbers, for js/formula_position.js."""
+        """The kind's meta plus the sizes and the window rule's numbers, for formula_views/position.js."""
         (kh, kw), (sh, sw), ((pt, _), (pl, _)) = self.geometry
         sizes = dict(in_h=self.in_h, in_w=self.in_w, out_h=self.out_h, out_w=self.out_w)
         return dict(self.meta(), **sizes, kh=kh, kw=kw, sh=sh, sw=sw, pt=pt, pl=pl, kind=self.kind)
@@ -263,10 +215,11 @@ class FormulaView:
         return update
 
     def _refill(self, sources: dict, plots, mappers, update, slider, meta: dict):
-        """A new picture in the browser refills the matrices (js/refill_formula.js); the window stays."""
+        """A new picture in the browser refills the matrices (formula_views/fill.js); the window stays."""
         numbers = [next((r.data_source for r in p.renderers if isinstance(r.glyph, Text)), None) for p in plots]
         return refill_callback(
             "formula_views",
+            picture=picture_source(self.trace),
             src_in=sources["in"],
             src_out=sources["out"],
             sums=sources["sums"],
@@ -295,11 +248,6 @@ def _describe(p_in, p_out, p_zoom, in_src, out_src, picture: str):
         src_out=out_src,
         meta=dict(picture=picture),
     )
-
-
-def num(value: float, cls: str) -> str:
-    """One number of a formula, as formula_position.js writes it."""
-    return f"<span class='xv-num {cls}'>{fmt(value)}</span>"
 
 
 # -- drawing --------------------------------------------------------------------
@@ -350,17 +298,16 @@ def _heatmap(source: ColumnDataSource, mapper, title: str, name: str, size: int,
     )
     p.rect([width / 2], [height / 2], width=[width], height=[height], fill_color=None, line_color="#c8ced6")
     if scale >= 40:  # room for the numbers in every cell
-        _cell_numbers(p, source.data["image"][0])
+        _cell_numbers(p, height, width)
     return p
 
 
-def _cell_numbers(p: figure, image: np.ndarray) -> None:
-    """Every number of a small heatmap, written in its cell."""
-    height, width = image.shape
+def _cell_numbers(p: figure, height: int, width: int) -> None:
+    """Every number of a small heatmap, written in its cell (the texts: fill.js)."""
     p.text(
         [j + 0.5 for i in range(height) for j in range(width)],
         [height - i - 0.5 for i in range(height) for j in range(width)],
-        text=[fmt(v) for v in image.ravel()],
+        text=[""] * (height * width),
         text_align="center",
         text_baseline="middle",
         text_font_size="10px",
@@ -369,7 +316,7 @@ def _cell_numbers(p: figure, image: np.ndarray) -> None:
 
 
 def _text_color(value: float | None, low, high, sequential: bool) -> str:
-    """Dark text on light cells, white on dark ones (same rule as formula_position.js)."""
+    """Dark text on light cells, white on dark ones (the kernel's weights; position.js writes the rest alike)."""
     if value is None or not math.isfinite(value):
         return "#4b5563"
     t = (value - low) / ((high - low) or 1.0)

@@ -1,14 +1,15 @@
-// Refill a formula view (convolution, ReLU or max pooling) for a new picture (run by page.js,
-// cb_data = {trace, ...}). Writes what conv_formula_data, relu_formula_data and
-// maxpool_formula_data in explainer_core/views/formula_views.py put in the sources:
+// The picture's numbers in a formula view (convolution, ReLU or max pooling), the only place
+// they are computed (run by page.js with cb_data = {trace, ...}: for the view's own picture when
+// the page is drawn, and after the reader chooses a new one). Writes:
 //   conv:          input = input channel meta.channel, output = its intermediate result with
 //                  neuron meta.neuron's kernel slice, sums = every channel's intermediate result
 //                  of that neuron, then its output map (the kernel source holds weights: it stays);
 //   relu, maxpool: input = map meta.neuron before the step, output = the same map after it.
 // The colour mappers (shared by the heatmaps and the zoom) take the ranges map_mapper gives
-// the new trace, and so do the zoom cells' lo/hi columns. The window stays where the reader
-// left it: running the slider's own callback (formula_position.js) rewrites the zoom and the
-// formula with the new numbers; page.js waits for its promise.
+// the trace, and so do the zoom cells' lo/hi columns. The window stays where the reader left
+// it (on the first frame: where the view was built to start): running the slider's own callback
+// (position.js) draws it and writes the zoom and the formula; page.js waits for its promise.
+// tests/view_oracles/formula_views.py is an independent Python reference of what this writes.
 // args: src_in, src_out, sums (conv only, else null), zoom (zoom cells), in_mapper, out_mapper,
 // numbers_in, numbers_out (sources of the numbers written on small heatmaps, or null),
 // position (the slider's callback), slider, meta (kind, layer, neuron, channel).
@@ -30,7 +31,7 @@ const unitRanges = () => window.ExplainerKit.colorRanges(trace, "unit");
 const inputRange = (ranges) => window.ExplainerKit.inputRange(x.data, channels, index > 0 ? ranges[previous] : null);
 
 // The new colour ranges first, quietly: each heatmap is then coloured once, when its image changes,
-// and the zoom's cells when formula_position.js rewrites them (page.js, presetRanges).
+// and the zoom's cells when position.js rewrites them (page.js, presetRanges).
 const ranges = unitRanges();
 const inRange = inputRange(ranges);
 const outRange = ranges[m.layer];
@@ -64,8 +65,8 @@ for (const [numbers, image] of [[numbers_in, imageIn], [numbers_out, imageOut]])
   if (numbers != null) numbers.data = {...numbers.data, text: Array.from(image, fmt)};
 }
 
-// the zoom's cells keep their mapper's range beside them (formula_position.js picks text colours by
-// it). Written quietly: formula_position.js, run below, writes the zoom's data again, and that
+// the zoom's cells keep their mapper's range beside them (position.js picks text colours by
+// it). Written quietly: position.js, run below, writes the zoom's data again, and that
 // redraws the cells once, with the new ranges and numbers.
 const z = zoom.data;
 const lo = Array.from(z.lo);
