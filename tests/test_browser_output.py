@@ -247,12 +247,6 @@ def test_the_softmax_view_of_the_activation_chapter_draws_its_first_frame(browse
     browser_page.assert_clean()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="page.js's fillDocument makes the first filled document's picture label (\"\" for views whose "
-    "picture_source has none, then \"the picture\") the page's, and describe.js prefers it to the view's own "
-    "name: a shared fix (views/kit/refill.py or page.js)",
-)
 def test_the_activation_chapters_softmax_view_names_the_books_picture(browser_page):
     page = open_page(browser_page, "book/06_activation_functions.html")
     check_softmax_first_frame(page, default_trace())

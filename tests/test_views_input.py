@@ -7,6 +7,8 @@ tests/test_browser_picture_preview.py.
 
 from __future__ import annotations
 
+import base64
+
 import numpy as np
 import pytest
 from bokeh.models import ColumnDataSource, CustomJS
@@ -17,6 +19,7 @@ from explainer_core.page import protocol
 from explainer_core.page.examples import default_example, shipped_network
 from explainer_core.views.image_picker import GalleryImage, image_picker
 from explainer_core.views.input_view import input_view
+from explainer_core.views.kit.refill import picture_payload
 
 from .view_oracles.input_view import input_data
 
@@ -67,14 +70,15 @@ def _carries_its_picture(layout, t, original) -> None:
     """The fill gets the view's own picture (kit/refill.py picture_source with the photo)."""
     picture = _refill(layout).args["view_picture"]
     assert picture.name == protocol.PICTURE
-    np.testing.assert_array_equal(picture.data["pixels"][0], fit_rgb(original, t.image.shape[:2]).reshape(-1))
+    held = {key: np.frombuffer(base64.b64decode(value), np.uint8) if key in ("pixels", "photo") else value
+            for key, value in picture_payload(picture).items()}
+    np.testing.assert_array_equal(held["pixels"], fit_rgb(original, t.image.shape[:2]).reshape(-1))
     shown = input_data(t, original)["photo"]["image"][0][::-1].view(np.uint8)
-    photo_h, photo_w = picture.data["photo_shape"][0][:2]
+    photo_h, photo_w = held["photo_shape"][:2]
     rgb = shown.reshape(photo_h, photo_w, 4)[..., :3]
     # a photo already the model's size is held once, as the pixels (an empty photo column)
-    held = picture.data["photo"][0] if len(picture.data["photo"][0]) else picture.data["pixels"][0]
-    np.testing.assert_array_equal(held, rgb.reshape(-1))
-    assert picture.data["original_size"][0] == [original.shape[1], original.shape[0]]
+    np.testing.assert_array_equal(held.get("photo", held["pixels"]), rgb.reshape(-1))
+    assert held["original_size"] == [original.shape[1], original.shape[0]]
 
 
 def test_the_input_view_is_a_skeleton_with_its_picture():

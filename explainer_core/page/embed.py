@@ -173,17 +173,22 @@ def show(obj: Model) -> BokehItem:
 def _carried_scripts(obj: Model, traces: bool) -> str:
     """What the page must hold for ``obj`` that the book serves once per page from ``_static``.
 
+    Everywhere: the numbers of every picture a view was built for (a JSON block each).
     Outside the book (``IN_BOOK`` unset): the views' kit, and for an item that follows a
     picture the forward pass, preprocessing and ``page.js`` too, each defining its global
     once however often it appears. Everywhere: the network of every picture a view was
     built for, unless the book serves it already (the shipped network).
     """
-    from ..views.kit.refill import network_id, network_of
+    from ..views.kit.refill import network_id, network_of, picture_script
     from . import webmodel
 
     in_book = bool(os.environ.get(IN_BOOK))
     parts = []
-    identifiers = sorted({m.data["network"][0] for m in obj.references() if getattr(m, "name", None) == PICTURE})
+    pictures = sorted((m for m in obj.references() if getattr(m, "name", None) == PICTURE), key=lambda m: m.id)
+    # each picture's numbers once per item (the book keeps one block per picture per page)
+    blocks = {source.data["picture"][0]: picture_script(source) for source in pictures}
+    parts.extend(block + "\n" for block in blocks.values())
+    identifiers = sorted({source.data["network"][0] for source in pictures})
     served = None
     if in_book and identifiers:
         from .examples import shipped_network

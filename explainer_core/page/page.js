@@ -118,20 +118,32 @@
     return trace;
   }
 
-  /** A view's own picture (a source named PICTURE) as the picture of cb_data: what fitRgb gives. */
+  /** Bytes of a base64 string. */
+  function bytesOf(text) {
+    const binary = atob(text);
+    const out = new Uint8Array(binary.length);
+    for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
+    return out;
+  }
+
+  /**
+   * A view's own picture (a source named PICTURE, its numbers in the page's JSON block of the same
+   * name: views/kit/refill.py) as the picture of cb_data, shaped like what fitRgb gives.
+   */
   function pictureOf(source) {
-    const column = (name) => (source.data[name] != null ? source.data[name][0] : null);
+    const column = (name) => source.data[name][0];
+    const identifier = column("picture");
+    const block = root.document.getElementById(identifier);
+    if (block == null) throw new Error(`This page does not hold the picture ${identifier}.`);
+    const payload = JSON.parse(block.textContent);
     const shape = Array.from(column("shape"));
-    const values = column("values");
-    const exact = values == null || values.length !== shape[0] * shape[1] * shape[2];
-    const picture = {shape, data: exact ? column("pixels") : values, network: column("network"),
-                     label: column("label") || "the picture"};
-    let photo = column("photo");
-    if (photo != null) {
-      if (photo.length === 0) photo = picture.data;  // the photo is the model's input itself
-      const [height, width, channels] = Array.from(column("photo_shape"));
-      const [originalWidth, originalHeight] = Array.from(column("original_size"));
-      picture.original = {pixels: photo, width, height, channels, originalWidth, originalHeight};
+    const data = payload.pixels != null ? bytesOf(payload.pixels) : new Float32Array(bytesOf(payload.values).buffer);
+    const picture = {shape, data, network: column("network"), label: column("label") || "the picture"};
+    if (payload.photo_shape != null) {
+      const [height, width, channels] = payload.photo_shape;
+      const [originalWidth, originalHeight] = payload.original_size;
+      const pixels = payload.photo != null ? bytesOf(payload.photo) : data;  // else the photo is the input
+      picture.original = {pixels, width, height, channels, originalWidth, originalHeight};
     }
     return picture;
   }

@@ -8,12 +8,14 @@ also loads the shipped network and the other page scripts
 (:data:`~explainer_core.page.protocol.PAGE_SCRIPTS`: the forward pass, preprocessing
 and ``page.js``), all from ``_static/explainer/``. The notebook kernels get
 :data:`~explainer_core.page.protocol.IN_BOOK`, so that ``show`` leaves these scripts
-out of the cells' output (outside the book it inlines them).
+out of the cells' output (outside the book it inlines them). Each picture's numbers and
+each network that items carry beside them are kept once per page.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -41,10 +43,32 @@ def _write_scripts(app: Sphinx) -> None:
     app.builder.__dict__["_explainer_trace_written"] = True
 
 
+#: A JSON block that show() writes beside an item: a picture's numbers or a network (views/kit/refill.py).
+_DATA_BLOCK_RE = re.compile(
+    r'<script type="application/json" id="((?:explainer-picture|explainer-network)-[0-9a-f]+)">.*?</script>\n?',
+    re.DOTALL,
+)
+
+
+def once_per_page(body: str) -> str:
+    """``body`` with each picture and network block kept once: the first, which every item can read."""
+    seen: set[str] = set()
+
+    def keep_first(match: re.Match) -> str:
+        if match.group(1) in seen:
+            return ""
+        seen.add(match.group(1))
+        return match.group(0)
+
+    return _DATA_BLOCK_RE.sub(keep_first, body)
+
+
 def _add_page_scripts(app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
     if app.builder.format != "html":
         return
     body = context.get("body") or ""
+    if body:
+        body = context["body"] = once_per_page(body)
     if not page_bundles(body):
         return
     _write_scripts(app)
