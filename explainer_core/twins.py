@@ -1,11 +1,18 @@
 """Every rule the book writes twice, once in Python and once in JavaScript.
 
 The built book is static: no server runs Python for the reader. When the reader picks
-a new picture, the browser must redo what Python did for the default one (the forward
-trace, the colour ranges, the numbers written on the views, every view's data), so
-those rules exist in both languages. This registry names each pair once;
-``tests/test_twins.py`` checks that every entry resolves on both sides, and either
-compares the pair in Chromium or points (``cases_in``) to the test modules that do.
+a new picture, the browser must redo the forward trace, the preprocessing, the colour
+ranges, the hyperparameter arithmetic and the window rule, and the Python library needs
+the same rules for chapters and notebooks, so those exist in both languages. This
+registry names each pair once; ``tests/test_twins.py`` checks that every entry resolves
+on both sides, and either compares the pair in Chromium or points (``cases_in``) to the
+test modules that do.
+
+The numbers a view shows for its picture are not twins: only the view's ``fill.js``
+computes them, for the first frame too (``views/kit/refill.py``). The tests check each
+fill, and ``ExplainerKit.sig``, against an independent Python reference under
+``tests/view_oracles/``; those entries are marked ``reference`` (their Python side is
+test code, never imported by the package).
 
 A JavaScript side is a script (relative to ``explainer_core/``) and a global expression
 in it, such as ``ExplainerKit.fmt``; for a script that is the body of a Bokeh
@@ -35,6 +42,8 @@ class Twin:
     why: str
     #: Test modules (relative to the repository) that compare this pair; empty: tests/test_twins.py does.
     cases_in: tuple[str, ...] = ()
+    #: The JavaScript alone is the product; the Python side is the tests' reference (tests/view_oracles/).
+    reference: bool = False
 
 
 _KIT = "views/kit/kit.js"
@@ -50,9 +59,10 @@ _ENTRIES = (
     ),
     Twin(
         "sig",
-        "explainer_core.views.softmax_view.sig",
+        "tests.view_oracles.softmax_view.sig",
         (_KIT, "ExplainerKit.sig"),
-        "the softmax equation's terms are rewritten by the browser after a new picture",
+        "the softmax equation's terms are written only by the browser, checked against the tests' reference",
+        reference=True,
     ),
     Twin(
         "window_origin",
@@ -115,63 +125,71 @@ _ENTRIES = (
     ),
     Twin(
         "conv_elastic_fill",
-        "explainer_core.views.conv_view.conv_elastic_data",
+        "tests.view_oracles.conv_view.conv_elastic_data",
         ("views/conv_view/fill.js", ""),
-        "the elastic convolution view is refilled in the browser after a new picture",
+        "the elastic convolution view is drawn only in the browser, first frame and new pictures",
         (_REFILL_CONV,),
+        reference=True,
     ),
     Twin(
         "conv_formula_fill",
-        "explainer_core.views.formula_views.conv_formula_data",
+        "tests.view_oracles.formula_views.conv_formula_data",
         ("views/formula_views/fill.js", ""),
-        "the convolution formula view is refilled in the browser after a new picture",
+        "the convolution formula view is drawn only in the browser, first frame and new pictures",
         (_REFILL_CONV,),
+        reference=True,
     ),
     Twin(
         "relu_formula_fill",
-        "explainer_core.views.formula_views.relu_formula_data",
+        "tests.view_oracles.formula_views.relu_formula_data",
         ("views/formula_views/fill.js", ""),
-        "the ReLU formula view is refilled in the browser after a new picture",
+        "the ReLU formula view is drawn only in the browser, first frame and new pictures",
         (_REFILL_CONV,),
+        reference=True,
     ),
     Twin(
         "maxpool_formula_fill",
-        "explainer_core.views.formula_views.maxpool_formula_data",
+        "tests.view_oracles.formula_views.maxpool_formula_data",
         ("views/formula_views/fill.js", ""),
-        "the max pooling formula view is refilled in the browser after a new picture",
+        "the max pooling formula view is drawn only in the browser, first frame and new pictures",
         (_REFILL_CONV,),
+        reference=True,
     ),
     Twin(
         "flatten_fill",
-        "explainer_core.views.flatten_view.flatten_data",
+        "tests.view_oracles.flatten_view.flatten_data",
         ("views/flatten_view/fill.js", ""),
-        "the flatten view is refilled in the browser after a new picture",
+        "the flatten view is drawn only in the browser, first frame and new pictures",
         (_OUTPUT,),
+        reference=True,
     ),
     Twin(
         "softmax_fill",
-        "explainer_core.views.softmax_view.softmax_data",
+        "tests.view_oracles.softmax_view.softmax_data",
         ("views/softmax_view/fill.js", ""),
-        "the softmax view is refilled in the browser after a new picture",
+        "the softmax view is drawn only in the browser, first frame and new pictures",
         (_OUTPUT,),
+        reference=True,
     ),
     Twin(
         "overview_fill",
-        "explainer_core.views.overview.overview_data",
+        "tests.view_oracles.overview.overview_data",
         ("views/overview/fill.js", ""),
-        "the overview is refilled in the browser after a new picture",
+        "the overview is drawn only in the browser, first frame and new pictures",
         ("tests/test_browser_overview.py",),
+        reference=True,
     ),
     Twin(
         "input_fill",
-        "explainer_core.views.kit.pictures.input_data",
+        "tests.view_oracles.input_view.input_data",
         ("views/input_view/fill.js", ""),
-        "the input view shows the new picture and its channels, drawn in the browser",
+        "the input view's photo and channels are drawn only in the browser, first frame and new pictures",
         ("tests/test_browser_picture_preview.py",),
+        reference=True,
     ),
 )
 
-#: Every twin pair, by name (read-only).
+#: Every pair, by name (read-only): twins, and the browser's rules with a Python reference in the tests.
 TWINS: MappingProxyType[str, Twin] = MappingProxyType({entry.name: entry for entry in _ENTRIES})
 
 

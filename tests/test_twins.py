@@ -53,6 +53,13 @@ def defines(text: str, expression: str) -> bool:
     return True
 
 
+def test_no_product_module_imports_a_reference():
+    """The references under tests/view_oracles/ check the browser; the package never computes with them."""
+    imports_tests = re.compile(r"^\s*(?:from|import)\s+tests\b", re.M)
+    for path in PACKAGE.rglob("*.py"):
+        assert not imports_tests.search(path.read_text(encoding="utf-8")), path
+
+
 def test_the_registry_is_frozen_and_complete():
     assert len(TWINS) >= 18 and {"fmt", "sig", "window_origin", "trace", "protocol"} <= set(TWINS)
     assert HERE == ["color_ranges", "fmt", "input_range", "scale_groups", "sig", "window_origin"]
@@ -67,6 +74,8 @@ def test_the_registry_is_frozen_and_complete():
 def test_every_twin_resolves(name: str):
     entry: Twin = TWINS[name]
     assert entry.name == name and entry.why.strip() and "\n" not in entry.why
+    # a twin's Python side is the package's; a reference's is the tests' (the package never imports it)
+    assert entry.python.startswith("tests.view_oracles." if entry.reference else "explainer_core."), entry.python
     python = pkgutil.resolve_name(entry.python)
     assert callable(python) or type(python).__name__ == "module", entry.python
     script, expression = entry.js
@@ -75,6 +84,9 @@ def test_every_twin_resolves(name: str):
     text = path.read_text(encoding="utf-8")
     if expression:
         assert defines(text, expression), f"{name}: {script} does not define {expression}"
+    elif entry.reference:  # a view's fill: its reference says which script it checks
+        module_text = (REPO / (entry.python.rsplit(".", 1)[0].replace(".", "/") + ".py")).read_text(encoding="utf-8")
+        assert script.removeprefix("views/") in module_text, f"{name}: {entry.python} does not name {script}"
     else:  # the whole body of a CustomJS: it must say which Python function it mirrors
         assert entry.python.rsplit(".", 1)[1] in text, f"{name}: {script} does not name {entry.python}"
     for module in entry.cases_in:
@@ -197,7 +209,7 @@ def run_fmt(page, world) -> list:
 
 
 def run_sig(page, world) -> list:
-    from explainer_core.views.softmax_view import sig
+    from tests.view_oracles.softmax_view import sig
 
     t = world.traces["explainer-network"]
     exps = [float(math.exp(float(z))) for z in t.logits]

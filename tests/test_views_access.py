@@ -1,5 +1,5 @@
 """Access for everyone, before the browser: every view names its figures and controls
-(explainer_core/views/access.py). tests/test_browser_access.py checks the same in Chromium."""
+(explainer_core/views/kit/access.py). tests/test_browser_access.py checks the same in Chromium."""
 
 from __future__ import annotations
 

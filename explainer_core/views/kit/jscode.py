@@ -8,6 +8,9 @@ Bokeh's own ``CustomJS.from_file`` would read the same code, but it marks each
 callback ``module=False``, which every page would then carry for every callback;
 the default (``"auto"``) kept here already runs a body without ``export`` as a
 function, and the text is read once, not once per callback.
+
+A page carries each callback's code once per document, so the lines that are only
+comments (the files' explanations for their readers) are left out of it.
 """
 
 from __future__ import annotations
@@ -20,11 +23,13 @@ from bokeh.models import CustomJS
 
 @cache
 def js_source(name: str) -> str:
-    """The text of ``explainer_core/views/<room>/<file>.js``, named ``"<room>/<file>"``."""
+    """The code of ``explainer_core/views/<room>/<file>.js``, named ``"<room>/<file>"``, without its
+    comment-only lines."""
     room, _, stem = name.rpartition("/")
     if not room:
         raise ValueError(f"name a view's script as '<room>/<file>', not {name!r}")
-    return files("explainer_core.views").joinpath(room, f"{stem}.js").read_text(encoding="utf-8")
+    text = files("explainer_core.views").joinpath(room, f"{stem}.js").read_text(encoding="utf-8")
+    return "".join(line for line in text.splitlines(keepends=True) if not line.lstrip().startswith("//"))
 
 
 def custom_js(name: str, **args) -> CustomJS:
