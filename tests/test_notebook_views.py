@@ -7,10 +7,8 @@ elastic view, the three formula views, the flatten view, the softmax view and th
 hyperparameter widget. It executes the notebook with nbclient in a kernel on this
 venv's Python whose environment does *not* hold ``EXPLAINER_IN_BOOK``, so ``show``
 inlines the views' JavaScript kit (explainer_core/page/embed.py ``_carried_scripts``).
-It exports the executed notebook to HTML (nbconvert's ``lab`` template; where nbconvert
-is not installed, a few lines below write the outputs the same way: ``text/html`` as is,
-``application/javascript`` in a ``<script>``), serves it on 127.0.0.1 and opens it in
-headless Chromium, where it proves:
+It exports the executed notebook to HTML with nbconvert's ``lab`` template (a learner's
+"export as HTML"), serves it on 127.0.0.1 and opens it in headless Chromium, where it proves:
 
 * every view's Bokeh root is drawn (one document and one drawn root per view cell);
 * nothing went wrong: no console error, no uncaught exception, no failed request and
@@ -203,42 +201,11 @@ def execute(nb, folder: Path):
 
 
 def to_html(nb) -> str:
-    """The executed notebook as one HTML page: nbconvert's ``lab`` template, or the same outputs by hand."""
-    try:
-        from nbconvert import HTMLExporter
-    except ImportError:
-        return _outputs_page(nb)
+    """The executed notebook as one HTML page, as a learner's "export as HTML" writes it (nbconvert, ``lab``)."""
+    from nbconvert import HTMLExporter
+
     body, _ = HTMLExporter(template_name="lab").from_notebook_node(nb)
     return body
-
-
-def _outputs_page(nb) -> str:
-    """What nbconvert's ``lab`` template does with these outputs, for a venv without nbconvert.
-
-    Rich outputs by nbconvert's display priority (``application/javascript`` before
-    ``text/html``); JavaScript runs with ``element`` set to its output ``<div>``, as in the template.
-    """
-    parts = []
-    for number, cell in enumerate(nb.cells):
-        parts.append(f"<pre class='input'>{html.escape(cell.source)}</pre>")
-        for index, output in enumerate(cell.get("outputs", [])):
-            if output.output_type == "stream":
-                parts.append(f"<pre class='stream'>{html.escape(output.text)}</pre>")
-            elif output.output_type in ("display_data", "execute_result"):
-                data = output.data
-                if "application/javascript" in data:
-                    div = f"output-{number}-{index}"
-                    parts.append(
-                        f'<div id="{div}"></div>\n<script type="text/javascript">\n'
-                        f"var element = document.getElementById('{div}');\n{data['application/javascript']}\n</script>"
-                    )
-                elif "text/html" in data:
-                    parts.append(f"<div class='output_html'>\n{data['text/html']}\n</div>")
-                else:
-                    parts.append(f"<pre>{html.escape(data.get('text/plain', ''))}</pre>")
-    body = "\n".join(parts)
-    head = "<head><meta charset='utf-8'><title>views</title></head>"
-    return f"<!DOCTYPE html>\n<html>{head}\n<body>\n{body}\n</body></html>\n"
 
 
 def template_urls(page_html: str) -> set[str]:
