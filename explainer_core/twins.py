@@ -89,6 +89,12 @@ _ENTRIES = (
         "a new picture's channels need a new colour range, computed in the browser",
     ),
     Twin(
+        "target_range",
+        "explainer_core.arithmetic.scales.target_range",
+        (_KIT, "ExplainerKit.targetRange"),
+        "a new picture's logits and dense units need new colour ranges, computed in the browser",
+    ),
+    Twin(
         "trace",
         "explainer_core.arithmetic.trace.trace",
         ("arithmetic/trace.js", "ExplainerTrace.trace"),

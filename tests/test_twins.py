@@ -62,7 +62,7 @@ def test_no_product_module_imports_a_reference():
 
 def test_the_registry_is_frozen_and_complete():
     assert len(TWINS) >= 18 and {"fmt", "sig", "window_origin", "trace", "protocol"} <= set(TWINS)
-    assert HERE == ["color_ranges", "fmt", "input_range", "scale_groups", "sig", "window_origin"]
+    assert HERE == ["color_ranges", "fmt", "input_range", "scale_groups", "sig", "target_range", "window_origin"]
     entry = TWINS["fmt"]
     with pytest.raises(AttributeError):
         entry.name = "other"  # type: ignore[misc]
@@ -346,8 +346,38 @@ def run_input_range(page, world) -> list:
     return cases
 
 
+def run_target_range(page, world) -> list:
+    from explainer_core.arithmetic.scales import target_range
+
+    rng = np.random.default_rng(7)
+    vectors = {}
+    for key, t in world.traces.items():
+        vectors[f"{key} logits"] = (t.logits, True)
+        vectors[f"{key} probabilities as a hidden layer"] = (t.probabilities, False)
+    vectors.update(
+        {
+            "all equal logits": (np.full(10, 2.5), True),
+            "one logit": (np.array([-3.25]), True),
+            "negative logits": (rng.uniform(-9, -1, 10), True),
+            "hidden units around zero": (rng.normal(0, 3, 32), False),
+            "hidden units all zero": (np.zeros(8), False),
+            "hidden units negative": (rng.uniform(-5, -0.5, 16), False),
+        }
+    )
+    cases = []
+    for label, (values, is_logit) in vectors.items():
+        values = np.asarray(values, dtype=np.float32)
+        js = page.evaluate(
+            "([text, isLogit]) => ExplainerKit.targetRange(ExplainerTrace.decodeBase64Float32(text), isLogit)",
+            [b64(values), is_logit],
+        )
+        cases.append((label, list(target_range(values, is_logit)), js))
+    return cases
+
+
 RUNNERS = {
     "fmt": run_fmt,
+    "target_range": run_target_range,
     "sig": run_sig,
     "window_origin": run_window_origin,
     "scale_groups": run_scale_groups,
@@ -363,6 +393,7 @@ WRONG = {
     "scale_groups": "const f = K.scaleGroups; K.scaleGroups = (n, mode) => f(n, mode === 'unit' ? 'module' : mode);",
     "color_ranges": "const f = K.colorRanges; K.colorRanges = (t, mode) => f(t, 'layer');",
     "input_range": "K.inputRange = (values) => [Math.min(...values), Math.max(...values)];",
+    "target_range": "const f = K.targetRange; K.targetRange = (values, isLogit) => f(values, !isLogit);",
 }
 
 

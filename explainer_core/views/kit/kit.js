@@ -10,7 +10,7 @@
  *   windowOrigin(m, p)     the sliding-window rule: output pixel p's row, column and window origin
  *   windowNearest(m, r, c) its inverse for the pointer: the output pixel whose window is centred nearest
  *   grid, plane            image columns of the right kind (a Bokeh NDArray), rows top first
- *   scaleGroups, colorRanges, inputRange   the colour ranges of explainer_core/arithmetic/scales.py
+ *   scaleGroups, colorRanges, inputRange, targetRange   the colour ranges of explainer_core/arithmetic/scales.py
  *   presetRanges, colourOnce               recolour many images at the cost of one
  *
  * Python twins: explainer_core.views.kit.numbers.fmt, explainer_core.arithmetic.formulas.window_origin
@@ -164,6 +164,25 @@
   }
 
   /**
+   * The colour range of a dense layer's units (explainer_core.arithmetic.scales.target_range): logits
+   * from the smallest to the largest (widened by 1 each way when all are equal); a hidden layer's
+   * values symmetric around zero.
+   */
+  function targetRange(values, isLogit) {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const v of values) {
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+    if (!isLogit) {
+      const limit = Math.max(Math.abs(lo), Math.abs(hi)) || 1e-6;
+      return [-limit, limit];
+    }
+    return hi > lo ? [lo, hi] : [lo - 1, hi + 1];
+  }
+
+  /**
    * Give colour mappers their new ranges ([[mapper, [low, high]], ...]) before the images they colour
    * are replaced, without colouring the old images again. BokehJS recolours every image of a mapper
    * on each change of its low and of its high, and again when the images change: set quietly first,
@@ -204,5 +223,5 @@
   }
 
   root.ExplainerKit = {fmt, signed, sig, windowOrigin, windowNearest, grid, plane, MODES, scaleGroups, colorRanges, inputRange,
-                       presetRanges, colourOnce};
+                       targetRange, presetRanges, colourOnce};
 })(window);
