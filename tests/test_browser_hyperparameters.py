@@ -13,7 +13,7 @@ import pytest
 
 from explainer_core.arithmetic.hyperparams import check_hyperparameters, conv_output_size, window_positions
 from explainer_core.errors import HyperparameterError
-from explainer_core.views.hyperparameter_widget import hyperparameter_data
+from explainer_core.views.hyperparameter_widget import hyperparameter_data, hyperparameter_widget
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -167,13 +167,20 @@ def assert_not_blank(page) -> None:
 
 
 def test_the_browser_draws_what_python_draws(page):
-    """The JS rebuild gives the same source columns as hyperparameter_data() for the same sliders."""
+    """The twins (explainer_core/twins.py, "hyperparameters"): update.js gives the same source columns as
+    hyperparameter_data(), and the same sentence as the widget Python builds, for the same sliders."""
     initial = page.evaluate(f"() => window.__sources({list(SOURCES)!r})")
     n, p, k, s = (model(page, f"hyper:{name}", "value") for name in ("input_size", "padding", "kernel_size", "stride"))
     assert_same_columns(initial, hyperparameter_data(n, p, k, s))
     for combo in [(4, 2, 3, 1), (8, 3, 1, 4), (1, 0, 1, 1), (7, 1, 5, 3), (5, 0, 2, 2), (2, 0, 6, 1)]:
         set_sliders(page, *combo)
         assert_same_columns(page.evaluate(f"() => window.__sources({list(SOURCES)!r})"), hyperparameter_data(*combo))
+        assert model(page, "hyper:message", "text") == python_message(*combo), combo
+
+
+def python_message(n: int, p: int, k: int, s: int) -> str:
+    """The sentence the widget built in Python shows for these sliders."""
+    return hyperparameter_widget(n, p, k, s).select_one({"name": "hyper:message"}).text
 
 
 def test_play_slides_the_kernel_and_pause_stops_it(page):

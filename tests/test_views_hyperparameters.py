@@ -7,6 +7,7 @@ tests/test_browser_hyperparameters.py.
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import pytest
 from bokeh.embed import components
@@ -14,6 +15,8 @@ from bokeh.models import CustomJS, Div, Slider
 
 from explainer_core.arithmetic.hyperparams import check_hyperparameters, window_positions
 from explainer_core.errors import HyperparameterError
+from explainer_core.twins import twin
+from explainer_core.views import hyperparameter_widget as widget_module
 from explainer_core.views.hyperparameter_widget import RANGES, hyperparameter_data, hyperparameter_widget
 from explainer_core.views.kit import js_source
 
@@ -109,3 +112,21 @@ def test_values_outside_the_sliders_are_refused(name, value):
     values[name] = value
     with pytest.raises(HyperparameterError, match="goes from"):
         hyperparameter_widget(**values)
+
+
+def test_the_first_frame_and_update_js_name_each_other_as_twins():
+    """hyperparameter_data (Python's first frame) and update.js (every later frame) each name the other,
+    the registry entry that lists them and the test that compares them; that entry and that test exist."""
+    comparing = "test_the_browser_draws_what_python_draws"
+    browser_tests = "tests/test_browser_hyperparameters.py"
+    update_js = Path(widget_module.__file__).with_name("update.js").read_text(encoding="utf-8")
+    header = "".join(line for line in update_js.splitlines(keepends=True) if line.startswith("//"))
+    for text, other, registry in (
+        (widget_module.__doc__, "update.js", "explainer_core.twins"),
+        (header, "hyperparameter_data()", "explainer_core/twins.py"),
+    ):
+        for needle in (other, registry, '"hyperparameters"', comparing, browser_tests):
+            assert needle in text, needle
+    assert browser_tests in twin("hyperparameters").cases_in
+    repo = Path(__file__).resolve().parents[1]
+    assert f"def {comparing}(" in (repo / browser_tests).read_text(encoding="utf-8")

@@ -10,8 +10,17 @@ Python module's, word for word. An invalid combination is explained in words and
 the grids stay on screen.
 
 :func:`hyperparameter_data` computes what the widget's data sources hold for one
-combination (the browser recomputes the same columns); :func:`hyperparameter_widget`
-draws it.
+combination; :func:`hyperparameter_widget` draws it, in the order sources -> figure ->
+glyphs -> controls -> wiring.
+
+Twins: :func:`hyperparameter_data` (with :func:`_message`) is the Python first frame of
+what ``update.js`` recomputes in the browser whenever a hyperparameter slider moves: the
+same seven sources, column for column, with the kernel at its last stop. The pair is
+listed in :mod:`explainer_core.twins` under ``"hyperparameters"`` (the entry names the
+arithmetic both sides call, ``arithmetic/hyperparams.py`` and ``math.js``, and the test
+modules that compare them); ``test_the_browser_draws_what_python_draws`` in
+``tests/test_browser_hyperparameters.py`` moves the sliders in the built chapter and
+compares every column ``update.js`` writes with this function's. Change one side, change both.
 
 Explained in the chapter "Understanding hyperparameters" (book/05_hyperparameters.md).
 """
@@ -45,9 +54,21 @@ COLORS = {
 }
 #: Milliseconds per kernel position while playing.
 HYPER_INTERVAL = 600
+#: The key under the grids (its swatches use COLORS' input, padding, kernel and done colours).
+LEGEND = (
+    "<div class='xv-note'><span style='background:#dbeafe;border:1px solid #94a3b8;padding:0 6px'>&nbsp;</span>"
+    " input &nbsp; <span style='background:#eceef1;border:1px solid #94a3b8;padding:0 4px'>0</span> padding"
+    " &nbsp; <span style='background:rgba(245,158,11,.35);border:1px solid #b45309;padding:0 6px'>&nbsp;"
+    "</span> kernel &nbsp; <span style='background:#60a5fa;border:1px solid #94a3b8;padding:0 6px'>&nbsp;"
+    "</span> computed output &nbsp; <span style='color:#dc2626'>///</span> never visited</div>"
+)
+
+
+# --------------------------------------------------------------------------- the data (update.js's twin)
 
 
 def _check_value(name: str, value) -> int:
+    """``value`` if the slider ``name`` can show it: the widget never draws what its sliders cannot reach."""
     low, high = RANGES[name]
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise HyperparameterError(f"The widget's {name.replace('_', ' ')} goes from {low} to {high}, not {value!r}.")
@@ -76,43 +97,61 @@ def hyperparameter_data(
     Sources: ``cells`` (the padded input, ``kind`` "input" or "padding", ``hatch``
     marking cells no window visits), ``positions`` (:func:`window_positions`),
     ``kernel`` (the kernel's cells at the current position), ``out`` (the output grid,
-    computed cells filled), ``current`` (the current output cell) and ``titles``.
-    Mirrors ``update.js``, which recomputes them in the browser.
+    computed cells filled), ``current`` (the current output cell), ``titles`` and
+    ``frame`` (the figure's ranges and where the output grid starts).
+    The browser's twin is ``update.js``, which recomputes them when a slider moves
+    (see the module's docstring for the test that compares the two).
     """
-    n, p, k, s = (
-        _check_value(name, v)
-        for name, v in (
-            ("input_size", input_size),
-            ("padding", padding),
-            ("kernel_size", kernel_size),
-            ("stride", stride),
-        )
-    )
+    values = dict(input_size=input_size, padding=padding, kernel_size=kernel_size, stride=stride)
+    n, p, k, s = (_check_value(name, value) for name, value in values.items())
     check = check_hyperparameters(n, k, s, p)
     padded = n + 2 * p
     stops = window_positions(n, k, s, p) if check.output_size is not None else ()
     last = len(stops) - 1
     position = last if position is None else max(0, min(position, last))
-    reach = padded - check.left_out  # cells past this are never visited
+    stop = stops[position] if stops else None
+    size = check.output_size or 0
+    frame = _frame(padded, k, size)
+    return dict(
+        cells=_cell_columns(n, p, reach=padded - check.left_out),
+        positions=_position_columns(stops),
+        kernel=_kernel_columns(k, padded, stop),
+        out=_output_columns(size, position, frame),
+        current=_current_columns(stop, frame),
+        titles=_title_columns(n, p, size, frame),
+        frame=_range_columns(frame),
+    )
 
+
+def _cell_columns(n: int, p: int, reach: int) -> dict[str, list]:
+    """The padded input, row by row: padding reads 0, and cells past ``reach`` are hatched (no window visits them)."""
+    padded = n + 2 * p
     cells = dict(x=[], y=[], kind=[], fill=[], text=[], hatch=[])
     for i in range(padded):
         for j in range(padded):
-            pad = not (p <= i < p + n and p <= j < p + n)
+            kind = "input" if p <= i < p + n and p <= j < p + n else "padding"
             cells["x"].append(j + 0.5)
             cells["y"].append(-(i + 0.5))
-            cells["kind"].append("padding" if pad else "input")
-            cells["fill"].append(COLORS["padding" if pad else "input"])
-            cells["text"].append("0" if pad else "")
+            cells["kind"].append(kind)
+            cells["fill"].append(COLORS[kind])
+            cells["text"].append("0" if kind == "padding" else "")
             cells["hatch"].append("/" if (i >= reach or j >= reach) else " ")
+    return cells
 
-    positions = dict(
+
+def _position_columns(stops) -> dict[str, list]:
+    """Every stop of the kernel, kept in the page so that position.js moves it without redoing the arithmetic."""
+    return dict(
         output_row=[w.output_row for w in stops],
         output_col=[w.output_col for w in stops],
         top=[w.top for w in stops],
         left=[w.left for w in stops],
     )
-    top, left = (stops[position].top, stops[position].left) if stops else (0, 0)
+
+
+def _kernel_columns(k: int, padded: int, stop) -> dict[str, list]:
+    """The kernel at ``stop`` (top-left without one), red where it sticks out, so a kernel too large shows why."""
+    top, left = (stop.top, stop.left) if stop is not None else (0, 0)
     kernel = dict(x=[], y=[], line=[], fill=[])
     for i in range(k):
         for j in range(k):
@@ -121,26 +160,45 @@ def hyperparameter_data(
             kernel["y"].append(-(top + i + 0.5))
             kernel["line"].append(COLORS["outside"] if outside else COLORS["kernel_line"])
             kernel["fill"].append(COLORS["outside_fill"] if outside else COLORS["kernel"])
-    size = check.output_size or 0
-    frame = _frame(padded, k, size)
-    out_x, out_top = frame["out_x"], frame["out_top"]
+    return kernel
+
+
+def _output_columns(size: int, position: int, frame: dict[str, float]) -> dict[str, list]:
+    """The output grid beside the input, filled up to ``position`` so the reader sees one cell per kernel stop."""
     out = dict(x=[], y=[], fill=[])
     for r in range(size):
         for c in range(size):
-            out["x"].append(out_x + c + 0.5)
-            out["y"].append(out_top - (r + 0.5))
+            out["x"].append(frame["out_x"] + c + 0.5)
+            out["y"].append(frame["out_top"] - (r + 0.5))
             out["fill"].append(COLORS["done"] if r * size + c <= position else COLORS["todo"])
-    current = dict(x=[], y=[])
-    if stops:
-        current["x"].append(out_x + stops[position].output_col + 0.5)
-        current["y"].append(out_top - (stops[position].output_row + 0.5))
+    return out
+
+
+def _current_columns(stop, frame: dict[str, float]) -> dict[str, list]:
+    """The output cell the kernel at ``stop`` computes (none without a stop), outlined to pair it with the kernel."""
+    if stop is None:
+        return dict(x=[], y=[])
+    return dict(x=[frame["out_x"] + stop.output_col + 0.5], y=[frame["out_top"] - (stop.output_row + 0.5)])
+
+
+def _title_columns(n: int, p: int, size: int, frame: dict[str, float]) -> dict[str, list]:
+    """The two grids' titles, with their sizes, so the size formula can be checked by eye."""
+    padded = n + 2 * p
     input_title = f"Input {n}×{n}" + (f", padded to {padded}×{padded}" if p else "")
     output_title = f"Output {size}×{size}" if size else "No output"
-    titles = dict(x=[0.0, float(out_x)], y=[0.45, out_top + 0.45], text=[input_title, output_title])
-    ranges = dict(
-        x0=[frame["x0"]], x1=[frame["x1"]], y0=[frame["y0"]], y1=[frame["y1"]], out_x=[out_x], out_top=[out_top]
+    return dict(x=[0.0, float(frame["out_x"])], y=[0.45, frame["out_top"] + 0.45], text=[input_title, output_title])
+
+
+def _range_columns(frame: dict[str, float]) -> dict[str, list]:
+    """:func:`_frame` as one-row columns, so the browser callbacks read the ranges and the output grid's corner."""
+    return dict(
+        x0=[frame["x0"]],
+        x1=[frame["x1"]],
+        y0=[frame["y0"]],
+        y1=[frame["y1"]],
+        out_x=[frame["out_x"]],
+        out_top=[frame["out_top"]],
     )
-    return dict(cells=cells, positions=positions, kernel=kernel, out=out, current=current, titles=titles, frame=ranges)
 
 
 def _message(n: int, p: int, k: int, s: int) -> str:
@@ -153,6 +211,9 @@ def _message(n: int, p: int, k: int, s: int) -> str:
             f"<b>{check.output_size}</b>, so the output is {check.output_size}×{check.output_size}.</div>"
         )
     return f"<div class='xv-line xv-bad'>Invalid: <span class='xv-reason'>{check.reason}</span></div>"
+
+
+# --------------------------------------------------------------------------- the widget
 
 
 def hyperparameter_widget(
@@ -171,12 +232,45 @@ def hyperparameter_widget(
     ``<key>:play``, ``<key>:position`` and ``<key>:math`` (the JavaScript arithmetic,
     a ``CustomJS`` whose ``execute`` returns its functions).
     """
+    # sources: the first frame, computed in Python (update.js computes the next ones)
     values = dict(input_size=input_size, padding=padding, kernel_size=kernel_size, stride=stride)
     data = hyperparameter_data(**values)
-    sources = {name: ColumnDataSource(cols, name=f"{key}:{name}") for name, cols in data.items()}
+    sources = {name: ColumnDataSource(columns, name=f"{key}:{name}") for name, columns in data.items()}
+    # figure and glyphs, drawn bottom to top: the input, the kernel over it, the output, the titles
+    plot = _figure(data["frame"], key)
+    _draw_input(plot, sources["cells"])
+    _draw_kernel(plot, sources["kernel"], key)
+    _draw_output(plot, sources["out"], sources["current"])
+    _draw_titles(plot, sources["titles"])
+    # controls: the four hyperparameters, the kernel's player and the verdict
+    sliders = _sliders(values, key)
+    stops = len(data["positions"]["top"])
+    toggle, slider = play_controls(key, stops, interval=HYPER_INTERVAL, title="Kernel position")
+    message = _message_div(input_size, padding, kernel_size, stride, key)
+    # wiring: the text alternative, a new combination redraws everything, a new position moves the kernel
+    describe = describe_callback(
+        "hyperparameter_widget", plot=plot, slider=slider, positions=sources["positions"], **sliders
+    )
+    _wire_hyperparameters(
+        sliders, plot, sources, math=_math(key), toggle=toggle, slider=slider, message=message, describe=describe
+    )
+    _wire_position(slider, sliders["kernel_size"], sources, describe)
+    layout = column(
+        row(*sliders.values(), sizing_mode="stretch_width"),
+        plot,
+        _legend(),
+        message,
+        row(toggle, slider, sizing_mode="stretch_width"),
+        name=f"{key}:layout",
+        width=width,
+    )
+    layout.tags = [describe]
+    return layout
 
-    frame = data["frame"]
-    p = bare_figure(
+
+def _figure(frame: dict[str, list], key: str):
+    """A fixed-size canvas (``<key>:figure``) whose ranges make the cells square; update.js moves the ranges."""
+    plot = bare_figure(
         x_range=Range1d(frame["x0"][0], frame["x1"][0]),
         y_range=Range1d(frame["y0"][0], frame["y1"][0]),
         frame_width=FRAME[0],
@@ -187,12 +281,17 @@ def hyperparameter_widget(
         min_border=0,
         outline_line_color=None,
     )
-    p.rect(
+    return as_image(plot, "The kernel sliding over the padded input, and the output grid")
+
+
+def _draw_input(plot, cells: ColumnDataSource) -> None:
+    """The padded input, hatched red where no window goes, with the padding's zeros written so it reads as data."""
+    plot.rect(
         "x",
         "y",
         width=0.94,
         height=0.94,
-        source=sources["cells"],
+        source=cells,
         fill_color="fill",
         line_color="#94a3b8",
         line_width=0.8,
@@ -201,22 +300,26 @@ def hyperparameter_widget(
         hatch_alpha=0.55,
         hatch_scale=8,
     )
-    p.text(
+    plot.text(
         "x",
         "y",
         text="text",
-        source=sources["cells"],
+        source=cells,
         text_align="center",
         text_baseline="middle",
         text_font_size="11px",
         text_color="#6b7280",
     )
-    p.rect(
+
+
+def _draw_kernel(plot, kernel: ColumnDataSource, key: str) -> None:
+    """The kernel as see-through cells (``<key>:kernel-glyph``) over the input, so the cells under it stay visible."""
+    plot.rect(
         "x",
         "y",
         width=1,
         height=1,
-        source=sources["kernel"],
+        source=kernel,
         fill_color="fill",
         fill_alpha=0.35,
         line_color="line",
@@ -224,22 +327,21 @@ def hyperparameter_widget(
         line_dash="solid",
         name=f"{key}:kernel-glyph",
     )
-    p.rect(
-        "x",
-        "y",
-        width=0.94,
-        height=0.94,
-        source=sources["out"],
-        fill_color="fill",
-        line_color="#94a3b8",
-        line_width=0.8,
-    )
-    p.rect("x", "y", width=1, height=1, source=sources["current"], fill_color=None, line_color="#b45309", line_width=3)
-    p.text(
+
+
+def _draw_output(plot, out: ColumnDataSource, current: ColumnDataSource) -> None:
+    """The output grid and the outline of the cell the kernel computes now, so input stop and output cell pair up."""
+    plot.rect("x", "y", width=0.94, height=0.94, source=out, fill_color="fill", line_color="#94a3b8", line_width=0.8)
+    plot.rect("x", "y", width=1, height=1, source=current, fill_color=None, line_color="#b45309", line_width=3)
+
+
+def _draw_titles(plot, titles: ColumnDataSource) -> None:
+    """The grids' titles above their top-left corners, so their sizes can be read without counting cells."""
+    plot.text(
         "x",
         "y",
         text="text",
-        source=sources["titles"],
+        source=titles,
         text_align="left",
         text_baseline="bottom",
         text_font_size="13px",
@@ -247,12 +349,13 @@ def hyperparameter_widget(
         text_color="#374151",
     )
 
-    sliders = {}
-    for name, value in values.items():
-        low, high = RANGES[name]
-        sliders[name] = Slider(
-            start=low,
-            end=high,
+
+def _sliders(values: dict[str, int], key: str) -> dict[str, Slider]:
+    """One slider per hyperparameter (``<key>:<name>``) over its :data:`RANGES`, so only legible grids are offered."""
+    return {
+        name: Slider(
+            start=RANGES[name][0],
+            end=RANGES[name][1],
             value=value,
             step=1,
             title=name.replace("_", " ").capitalize(),
@@ -260,41 +363,66 @@ def hyperparameter_widget(
             sizing_mode="stretch_width",
             margin=(5, 12),
         )
-    positions = len(data["positions"]["top"])
-    toggle, slider = play_controls(key, positions, interval=HYPER_INTERVAL, title="Kernel position")
-    message = Div(
-        text=_message(input_size, padding, kernel_size, stride),
+        for name, value in values.items()
+    }
+
+
+def _message_div(n: int, p: int, k: int, s: int, key: str) -> Div:
+    """The verdict panel (``<key>:message``), tall enough for two lines so the page does not jump when it changes."""
+    return Div(
+        text=_message(n, p, k, s),
         name=f"{key}:message",
         stylesheets=[panel_css()],
         sizing_mode="stretch_width",
         min_height=48,
     )
-    math = CustomJS(code=js_source("hyperparameter_widget/math"), name=f"{key}:math")
-    as_image(p, "The kernel sliding over the padded input, and the output grid")
-    describe = describe_callback(
-        "hyperparameter_widget",
-        plot=p,
-        slider=slider,
-        positions=sources["positions"],
-        **{name: s for name, s in sliders.items()},
-    )
-    common = dict(
+
+
+def _legend() -> Div:
+    """The key to the grids' colours and hatching, since the figure itself has no legend."""
+    return Div(text=LEGEND, stylesheets=[panel_css()], sizing_mode="stretch_width")
+
+
+def _math(key: str) -> CustomJS:
+    """math.js as a ``CustomJS`` (``<key>:math``) whose ``execute`` hands update.js and the tests its functions."""
+    return CustomJS(code=js_source("hyperparameter_widget/math"), name=f"{key}:math")
+
+
+def _wire_hyperparameters(
+    sliders: dict[str, Slider],
+    plot,
+    sources: dict[str, ColumnDataSource],
+    *,
+    math: CustomJS,
+    toggle,
+    slider: Slider,
+    message: Div,
+    describe: CustomJS,
+) -> None:
+    """Each hyperparameter slider runs update.js: a new combination changes every source, range and sentence."""
+    rebuild = custom_js(
+        "hyperparameter_widget/update",
         math=math,
         toggle=toggle,
         slider=slider,
         message=message,
         colors=COLORS,
-        x_range=p.x_range,
-        y_range=p.y_range,
+        x_range=plot.x_range,
+        y_range=plot.y_range,
         frame_px=list(FRAME),
         max_cell=MAX_CELL,
         describe=describe,
         **{f"{name}_slider": s for name, s in sliders.items()},
         **sources,
     )
-    rebuild = custom_js("hyperparameter_widget/update", **common)
     for s in sliders.values():
         s.js_on_change("value", rebuild)
+
+
+def _wire_position(
+    slider: Slider, kernel_size: Slider, sources: dict[str, ColumnDataSource], describe: CustomJS
+) -> None:
+    """The position slider runs position.js, which moves the kernel along the stops already in the page."""
     slider.js_on_change(
         "value",
         custom_js(
@@ -304,31 +432,9 @@ def hyperparameter_widget(
             kernel=sources["kernel"],
             out=sources["out"],
             current=sources["current"],
-            kernel_size=sliders["kernel_size"],
+            kernel_size=kernel_size,
             frame=sources["frame"],
             colors=COLORS,
             describe=describe,
         ),
     )
-    legend = Div(
-        text=(
-            "<div class='xv-note'><span style='background:#dbeafe;border:1px solid #94a3b8;padding:0 6px'>&nbsp;</span>"
-            " input &nbsp; <span style='background:#eceef1;border:1px solid #94a3b8;padding:0 4px'>0</span> padding"
-            " &nbsp; <span style='background:rgba(245,158,11,.35);border:1px solid #b45309;padding:0 6px'>&nbsp;"
-            "</span> kernel &nbsp; <span style='background:#60a5fa;border:1px solid #94a3b8;padding:0 6px'>&nbsp;"
-            "</span> computed output &nbsp; <span style='color:#dc2626'>///</span> never visited</div>"
-        ),
-        stylesheets=[panel_css()],
-        sizing_mode="stretch_width",
-    )
-    layout = column(
-        row(*sliders.values(), sizing_mode="stretch_width"),
-        p,
-        legend,
-        message,
-        row(toggle, slider, sizing_mode="stretch_width"),
-        name=f"{key}:layout",
-        width=width,
-    )
-    layout.tags = [describe]
-    return layout

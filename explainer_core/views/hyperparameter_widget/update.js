@@ -1,6 +1,11 @@
 // Hyperparameter widget: rebuild everything when a hyperparameter slider moves.
-// Mirrors hyperparameter_data() and _message() in explainer_core/views/hyperparameter_widget.py;
-// the arithmetic comes from `math` (math.js, the port of explainer_core/arithmetic/hyperparams.py).
+// Twin of hyperparameter_data() and _message() in explainer_core/views/hyperparameter_widget/__init__.py:
+// Python computes the first frame, this script every later one (the same seven sources, column for
+// column, the kernel at its last stop). The pair is listed in explainer_core/twins.py under
+// "hyperparameters" (with the arithmetic both sides call), and test_the_browser_draws_what_python_draws
+// in tests/test_browser_hyperparameters.py compares this script's columns with hyperparameter_data()'s.
+// Change one side, change both. The arithmetic comes from `math` (math.js, the port of
+// explainer_core/arithmetic/hyperparams.py).
 // args: math (CustomJS returning the arithmetic), input_size_slider, padding_slider,
 // kernel_size_slider, stride_slider, toggle, slider (kernel position), message (Div),
 // cells, positions, kernel, out, current, titles, frame (sources), x_range, y_range (the
@@ -42,7 +47,7 @@ math.execute(cb_obj).then((hp) => {
   };
 
   const size = check.output_size || 0;
-  // where the grids go and how large a cell is: _frame() in hyperparameter_widget.py
+  // where the grids go and how large a cell is: _frame() in hyperparameter_widget/__init__.py
   const side = Math.max(padded, k);
   const out_x = side + 3;
   const out_top = size ? -(padded - size) / 2 : 0;
