@@ -123,6 +123,13 @@ _ENTRIES = (
         ("tests/test_browser_hyperparameters.py", "tests/test_views_hyperparameters.py"),
     ),
     Twin(
+        "hyperparameter_frame",
+        "explainer_core.views.hyperparameter_widget.hyperparameter_data",
+        ("views/hyperparameter_widget/update.js", ""),
+        "the widget's grids are drawn by Python for its first frame and by the browser when a slider moves",
+        ("tests/test_browser_hyperparameters.py",),
+    ),
+    Twin(
         "protocol",
         "explainer_core.page.protocol",
         ("page/page.js", "ExplainerPage"),
