@@ -66,7 +66,7 @@ def test_page_js_uses_its_names_only_through_constants():
 def test_stylesheet_and_scripts_find_the_marker_class():
     css = (PACKAGE / "page" / "assets" / "explainer.css").read_text(encoding="utf-8")
     assert set(_CSS_CLASS_RE.findall(css)) == {protocol.MARKER_CLASS}
-    ready = (PACKAGE / "views" / "kit" / "access_ready.js").read_text(encoding="utf-8")
+    ready = (PACKAGE / "views" / "kit" / "kit.js").read_text(encoding="utf-8")  # ExplainerKit.ready
     assert f'".{protocol.MARKER_CLASS}"' in ready
 
 
