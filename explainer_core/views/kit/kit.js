@@ -310,6 +310,22 @@
     );
   }
 
+  /**
+   * Text alternatives of figures whose view gave them none (views/kit/access.py, prepare): each
+   * figure's title (read now: a refill may have rewritten it) or else the words drawn on it
+   * (``bases``), and, when the layout follows the picture (``follows``), the name of the picture
+   * the page shows (``label``, else the page's last).
+   */
+  function describePlots(plots, bases, follows, label) {
+    const page = root.ExplainerPage;
+    const picture = label || (page && page.state.last ? page.state.last.label : null);
+    plots.forEach((plot, i) => {
+      const base = bases[i] || (plot.title != null ? plot.title.text : "") || "Plot";
+      const text = follows && picture ? `${base}, ${picture}` : base;
+      plot.html_attributes = {...plot.html_attributes, "aria-label": text};
+    });
+  }
+
   root.ExplainerKit = {fmt, signed, sig, windowOrigin, windowNearest, grid, plane, MODES, scaleGroups, colorRanges, inputRange,
-                       targetRange, presetRanges, colourOnce, ready};
+                       targetRange, presetRanges, colourOnce, ready, describePlots};
 })(window);
