@@ -132,6 +132,79 @@ def test_the_first_frame_is_the_default_pictures(browser_page):
     """Python embeds placeholders only: the first frame is drawn by fill.js, and equals the oracle."""
     page = open_page(browser_page, PAGE)
     assert_page_shows(page.evaluate(READ_OVERVIEW), overview_data(default_trace()))
+    assert_colours_are_the_mappers(page)
+    browser_page.assert_clean()
+
+
+# The overview draws each column of maps as one RGBA image (overview_mosaic) coloured by mode.js:
+# each map's block must be what BokehJS's own colour mapper (rgba_mapper, as an image glyph uses it)
+# gives for the same map, palette and range, in the map's place, the gaps between maps transparent.
+READ_COLOURS = """() => {
+  const models = [...Bokeh.documents].flatMap((d) => [...d.all_models]);
+  const named = (name) => models.find((m) => m.name === name);
+  const arg = (args, key) => (args instanceof Map ? args.get(key) : args[key]);
+  const mode = models.find((m) => m.code != null && m.args != null && arg(m.args, "input_mappers") != null);
+  const inputMappers = arg(mode.args, "input_mappers");
+  const mosaic = named("overview_mosaic");
+  const result = {maps: 0, colours: 0, wrong: [], layers: [], drawn: false};
+  const seen = new Set();
+  mosaic.data.layer.forEach((layer, row) => {
+    result.layers.push(layer);
+    const source = named(layer === "input" ? "overview_input" : `overview_layer:${layer}`);
+    const {image, x, y, dw, dh} = source.data;
+    const rgba = mosaic.data.rgba[row];
+    const [h, w] = image[0].shape;
+    const count = image.length;
+    const gap = count > 1 ? (rgba.shape[0] - count * h) / (count - 1) : 0;
+    const place = [mosaic.data.x[row] - x[0], mosaic.data.y[row] - y[0], mosaic.data.dw[row] - dw[0],
+                   mosaic.data.dh[row] - (y[count - 1] + dh[count - 1] - y[0])];
+    if (rgba.shape[1] !== w || gap !== Math.round((y[1] - y[0] - dw[0]) * h / dw[0]) ||
+        place.some((e) => Math.abs(e) > 1e-9)) result.wrong.push(`${layer}: shape or place`);
+    const bytes = new Uint8Array(rgba.buffer, rgba.byteOffset, rgba.byteLength);
+    const drawn = new Uint8Array(rgba.length * 4);  // what the mosaic must be: maps and transparent gaps
+    image.forEach((map, k) => {
+      const mapper = layer === "input" ? inputMappers[k] : named(`overview_mapper:${layer}`);
+      const want = mapper.rgba_mapper.v_compute(map);
+      if (map.shape.join() !== `${h},${w}`) result.wrong.push(`${layer} ${k}: shape`);
+      drawn.set(want, k * (h + gap) * w * 4);
+      result.maps += 1;
+    });
+    bytes.forEach((b, i) => {
+      if (b !== drawn[i] && result.wrong.length < 20) result.wrong.push(`${layer} byte ${i}`);
+    });
+    for (const v of rgba) seen.add(v);
+  });
+  // the mosaic is drawn (and the map sources are not drawn again under it)
+  const renderers = models.filter((m) => m.glyph != null && m.data_source != null);
+  const drawing = renderers.filter((r) => r.data_source === mosaic);
+  result.drawn = drawing.length === 1 && drawing[0].glyph.type === "ImageRGBA" &&
+    drawing[0].glyph.image.field === "rgba" && Bokeh.index.find_one(drawing[0]) != null &&
+    !renderers.some((r) => /^overview_(input|layer:)/.test(r.data_source.name || ""));
+  result.colours = seen.size;
+  return result;
+}"""
+
+
+def assert_colours_are_the_mappers(page) -> None:
+    """Every map is drawn in its place with its mapper's colouring of its numbers."""
+    shown = page.evaluate(READ_COLOURS)
+    t = default_trace()
+    assert shown["wrong"] == []
+    assert shown["layers"] == ["input", *overview_layers(t)]
+    assert shown["maps"] == len(source_column(page, "overview_neurons", "layer")) - t.network.num_classes
+    assert shown["drawn"] is True
+    assert shown["colours"] > 100  # real pictures, not placeholders
+
+
+def test_the_maps_colours_are_the_mappers_for_every_range_mode(browser_page):
+    page = open_page(browser_page, PAGE)
+    t = default_trace()
+    layer = overview_layers(t)[0]
+    for mode in ("global", "layer", "module", "unit"):
+        page.evaluate("(i) => { window.__model('overview_range_mode').active = i; }", MODES.index(mode))
+        page.wait_for_timeout(50)
+        assert model_value(page, f"overview_mapper:{layer}", "high") == pytest.approx(color_ranges(t, mode)[layer][1])
+        assert_colours_are_the_mappers(page)
     browser_page.assert_clean()
 
 
@@ -143,5 +216,6 @@ def test_a_new_picture_refills_the_overview_like_python(browser_page):
     page.wait_for_function("() => window.__model('explainer-status').text.startsWith('Showing')")
     expected = overview_data(trace(shipped_network(), prepare_image(base64.b64decode(files[index]))))
     assert_page_shows(page.evaluate(READ_OVERVIEW), expected)
+    assert_colours_are_the_mappers(page)
     browser_page.screenshot("overview_after_new_picture")
     browser_page.assert_clean()

@@ -22,12 +22,10 @@ from __future__ import annotations
 import numpy as np
 from bokeh.layouts import column, row
 from bokeh.models import (
-    CDSView,
     ColorBar,
     ColumnDataSource,
     Div,
     HoverTool,
-    IndexFilter,
     LabelSet,
     LinearColorMapper,
     RadioButtonGroup,
@@ -75,6 +73,8 @@ CHAPTER_OF_KIND = {
 KIND_LABEL = {"input": "input", "conv": "convolution", "relu": "ReLU", "maxpool": "max pooling", "output": "output"}
 #: What an image column holds until fill.js draws the picture (fill.js makes full-size maps of its kind).
 _PLACEHOLDER = np.zeros((1, 1), np.float32)
+#: A column's mosaic until mode.js colours the picture's maps (a packed RGBA pixel, as image_rgba draws).
+_RGBA = np.zeros((1, 1), np.uint32)
 
 
 def overview_layers(trace: Trace | Network) -> list[str]:
@@ -170,26 +170,37 @@ def _header_data(network: Network, geo: dict) -> dict[str, list]:
             "url": [CHAPTER_OF_KIND[k][0] for k in kinds]}
 
 
-def _heatmaps(plot, data: dict, network: Network) -> tuple[dict, dict, list]:
-    """One image glyph per column of maps; the input's channels each with its own palette.
-    Returns the map sources and mappers by layer ("input" for the picture) and the input's mappers."""
+def _heatmaps(plot, data: dict, network: Network) -> tuple[dict, dict, list, ColumnDataSource]:
+    """The maps, drawn as one RGBA image per column (a mosaic of its maps, ``overview_mosaic``), which
+    mode.js colours as each column's mapper would (the input's channels each with its own palette), so
+    that Bokeh's colour mapping does no work per map. The map sources (``overview_input``,
+    ``overview_layer:<name>``) keep each map's numbers and place, which select.js and the tests read.
+    Returns the map sources and mappers by layer ("input" for the picture), the input's mappers and
+    the mosaic's source."""
     channels = network.input_shape[2]
     sources = {"input": ColumnDataSource(data["input"], name="overview_input")}
-    input_mappers = []
-    for c in range(channels):
-        palette = INPUT_CHANNELS[c] if channels == 3 else INPUT_CHANNELS[2]
-        mapper = LinearColorMapper(palette=list(palette), low=0.0, high=1.0)
-        input_mappers.append(mapper)
-        plot.image(image="image", x="x", y="y", dw="dw", dh="dh", source=sources["input"], color_mapper=mapper,
-                   view=CDSView(filter=IndexFilter([c])))
+    input_mappers = [
+        LinearColorMapper(palette=list(INPUT_CHANNELS[c] if channels == 3 else INPUT_CHANNELS[2]), low=0.0, high=1.0)
+        for c in range(channels)
+    ]
     mappers: dict[str, LinearColorMapper] = {}
     for name in overview_layers(network):
         # (-1, 1) until fill.js gives every mapper the picture's range
         mappers[name] = LinearColorMapper(palette=list(ACTIVATION), low=-1.0, high=1.0,
                                           name=f"overview_mapper:{name}")
         sources[name] = ColumnDataSource(data[f"layer:{name}"], name=f"overview_layer:{name}")
-        plot.image(image="image", x="x", y="y", dw="dw", dh="dh", source=sources[name], color_mapper=mappers[name])
-    return sources, mappers, input_mappers
+    mosaic = {key: [] for key in ("layer", "rgba", "x", "y", "dw", "dh")}
+    for name, source in sources.items():
+        d = source.data
+        mosaic["layer"].append(name)
+        mosaic["rgba"].append(_RGBA)
+        mosaic["x"].append(d["x"][0])
+        mosaic["y"].append(d["y"][0])
+        mosaic["dw"].append(d["dw"][0])
+        mosaic["dh"].append(d["y"][-1] + d["dh"][-1] - d["y"][0])
+    mosaic_source = ColumnDataSource(mosaic, name="overview_mosaic")
+    plot.image_rgba(image="rgba", x="x", y="y", dw="dw", dh="dh", source=mosaic_source)
+    return sources, mappers, input_mappers, mosaic_source
 
 
 def _output_column(plot, data: dict, geo: dict) -> tuple[ColumnDataSource, LinearColorMapper]:
@@ -289,7 +300,7 @@ def overview(trace: Trace, width: int = WIDTH):
     # Edges first, so the heatmaps are drawn over them (hover.js draws them).
     edges = ColumnDataSource({"xs": [], "ys": []}, name="overview_edges")
     plot.multi_line("xs", "ys", source=edges, line_color="#8a8a8a", line_alpha=0.55, line_width=1)
-    sources, mappers, input_mappers = _heatmaps(plot, data, network)
+    sources, mappers, input_mappers, mosaic = _heatmaps(plot, data, network)
     output, logit_mapper = _output_column(plot, data, geo)
     header_targets, dims = _headers(plot, network, geo)
     neurons, hover = _targets(plot, data, geo, mappers, header_targets, edges)
@@ -313,7 +324,7 @@ def overview(trace: Trace, width: int = WIDTH):
     sync = custom_js("overview/menu", neurons=neurons, menu=menu)
     menu.js_on_change("value", sync)
     neurons.selected.js_on_change("indices", sync)
-    mode, apply_mode, details = _controls(dims, legend_plot, ranges, mappers, describe)
+    mode, apply_mode, details = _controls(dims, legend_plot, ranges, mappers, describe, sources, input_mappers, mosaic)
     controls = row(details, Div(text="Colour range shared per:", styles={"margin-top": "6px"}), mode)
     layout = column(controls, plot, menu, legend_plot, detail["detail"])
     layout.tags = [refill_callback(
@@ -324,12 +335,14 @@ def overview(trace: Trace, width: int = WIDTH):
     return layout
 
 
-def _controls(dims, legend_plot, ranges, mappers, describe) -> tuple[RadioButtonGroup, object, Toggle]:
-    """The colour-range mode (which layers share a scale) and "show details" (dimensions and legend)."""
+def _controls(dims, legend_plot, ranges, mappers, describe, sources, input_mappers, mosaic,
+              ) -> tuple[RadioButtonGroup, object, Toggle]:
+    """The colour-range mode (which layers share a scale; mode.js also colours the maps) and
+    "show details" (dimensions and legend)."""
     mode = RadioButtonGroup(labels=list(MODES), active=MODES.index("unit"), name="overview_range_mode",
                             html_attributes={"role": "group", "aria-label": "Colour range shared per"})
     apply_mode = custom_js("overview/mode", mode=mode, modes=list(MODES), ranges=ranges, mappers=mappers,
-                           describe=describe)
+                           describe=describe, sources=sources, input_mappers=input_mappers, mosaic=mosaic)
     mode.js_on_change("active", apply_mode)
     details = Toggle(label="Show details", active=False, name="overview_details", width=130)
     details.js_on_change("active", custom_js("overview/details", toggle=details, dims=dims, legend=legend_plot))

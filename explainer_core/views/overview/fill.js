@@ -4,12 +4,13 @@
 // with placeholders: 1x1 maps, zero ranges, empty texts. tests/view_oracles/overview.py is their
 // Python reference, for the tests.
 // args: sources (layer -> map source, "input" -> the picture's channels), neurons, output, ranges,
-//       mode, apply_mode (the colour-range callback), output_x, bar (longest bar), logit_mapper, detail,
-//       select (the detail's callback), view_picture (the picture, read by page.js).
+//       mode, apply_mode (the colour-range callback, which also sets the new maps and draws them),
+//       output_x, bar (longest bar), logit_mapper, detail, select (the detail's callback),
+//       view_picture (the picture, read by page.js).
 const {trace} = cb_data;
 // the name of the picture drawn, for the text alternatives (describe.js)
 output.tags = [cb_data.label || "the picture"];
-const {plane, colorRanges, presetRanges, colourOnce} = window.ExplainerKit;
+const {plane, colorRanges} = window.ExplainerKit;
 const network = trace.network;
 
 function maps(array) {
@@ -21,24 +22,14 @@ function maps(array) {
 const fresh = {input: maps(trace.image)};
 for (const layer of ranges.data.name) fresh[layer] = maps(trace.outputs[layer]);
 
-// Colour ranges of every mode. The reader's current mode gives the mappers their new ranges before
-// the maps change, so that each map is coloured once (apply_mode, below, then finds them set).
+// Colour ranges of every mode; apply_mode (mode.js, below) gives the mappers the reader's mode's
+// and sets the new maps with their colours.
 const limits = {name: ranges.data.name};
 for (const key of ["layer", "unit", "module", "global"]) {
   const r = colorRanges(trace, key);
   limits[key] = ranges.data.name.map((layer) => r[layer][1]);
 }
 ranges.data = limits;
-const {modes, mappers} = apply_mode.args;
-const current = limits[modes[mode.active]];
-presetRanges(limits.name.map((layer, i) => [mappers[layer], [-current[i], current[i]]]));
-
-// Heatmaps: only the images change; positions stay.
-colourOnce(Object.values(mappers), () => {
-  for (const [layer, images] of Object.entries(fresh)) {
-    sources[layer].data = {...sources[layer].data, image: images};
-  }
-});
 
 // The neurons' tooltips: the range of each map, and each class's probability.
 const probabilities = Array.from(trace.probabilities.data);
@@ -56,7 +47,8 @@ for (let i = 0; i < n.layer.length; i++) {
     const map = fresh[n.layer[i]][k];
     let lo = Infinity;
     let hi = -Infinity;
-    for (const v of map) {
+    for (let j = 0; j < map.length; j++) {
+      const v = map[j];
       if (v < lo) lo = v;
       if (v > hi) hi = v;
     }
@@ -81,4 +73,4 @@ logit_mapper.low = -logitLimit;
 logit_mapper.high = logitLimit;
 
 // (CustomJS code is not an async function: return the promise so page.js waits for it.)
-return apply_mode.execute(mode).then(() => (detail.visible ? select.execute(neurons) : undefined));
+return apply_mode.execute(mode, {images: fresh}).then(() => (detail.visible ? select.execute(neurons) : undefined));
