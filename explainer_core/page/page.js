@@ -114,7 +114,7 @@
                      total: refilled - started};
     if (!isLatest()) return null; // a newer request started while the views refilled; it speaks next
     const p = trace.probabilities.data[trace.predictedClass];
-    say(`Showing ${label}: the network says ${trace.predictedLabel} (${(100 * p).toFixed(1)} %).`, "info");
+    say(`Showing ${label}: the network says ${trace.predictedLabel} (${root.ExplainerKit.percent(p)}).`, "info");
     return trace;
   }
 

@@ -10,10 +10,13 @@ heatmap layer in each range mode.
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
+
 import numpy as np
 
 from explainer_core.arithmetic.scales import MODES, color_ranges
 from explainer_core.arithmetic.trace import Trace
+from explainer_core.views.kit import fmt
 from explainer_core.views.overview import BAR, WIDTH, _column_ys, _geometry, overview_layers
 
 __all__ = ["overview_data"]
@@ -68,7 +71,7 @@ def overview_data(trace: Trace, width: int = WIDTH) -> dict[str, dict[str, list]
         "label": [trace.network.class_name(i) for i in range(classes)],
         "logit": [float(z) for z in trace.logits],
         "probability": probabilities,
-        "percent": [f"{100 * p:.1f} %" for p in probabilities],
+        "percent": [_percent(p) for p in probabilities],
         "x": [x_out] * classes,
         "y": [y + cell / 2 for y in ys],
         "bar": [x_out + BAR * p / max(probabilities) for p in probabilities] if classes else [],
@@ -82,7 +85,7 @@ def overview_data(trace: Trace, width: int = WIDTH) -> dict[str, dict[str, list]
         neurons["kind"].append("output")
         neurons["neuron"].append(i)
         neurons["column"].append(last)
-        neurons["shape"].append(f"{data['output']['label'][i]}: p = {probabilities[i]:.3f}")
+        neurons["shape"].append(f"{data['output']['label'][i]}: p = {fmt(probabilities[i])}")
         neurons["low"].append(float(trace.logits[i]))
         neurons["high"].append(float(trace.logits[i]))
         neurons["one_to_one"].append(False)
@@ -97,3 +100,9 @@ def overview_data(trace: Trace, width: int = WIDTH) -> dict[str, dict[str, list]
     data["mappers"] = {name: list(color_ranges(trace, "unit")[name]) for name in layers}
     data["mappers"]["logit"] = [-logit_limit, logit_limit]
     return data
+
+
+def _percent(p: float) -> str:
+    """A probability as the page writes it (ExplainerKit.percent): one decimal, ties rounded up."""
+    text = str(Decimal(100 * float(p)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+    return f"{text} %"

@@ -6,6 +6,7 @@
  *
  *   fmt(v)                 a number as every view writes it: 3 decimals, a true minus sign, never "−0.000"
  *   signed(v, places)      the same with `places` decimals (text alternatives)
+ *   percent(p)             a probability as "87.5 %"
  *   sig(v)                 four significant digits, ×10ⁿ outside [0.001, 100000) (softmax terms)
  *   windowOrigin(m, p)     the sliding-window rule: output pixel p's row, column and window origin
  *   windowNearest(m, r, c) its inverse for the pointer: the output pixel whose window is centred nearest
@@ -28,6 +29,11 @@
   function signed(v, places) {
     const s = Number(v).toFixed(places);
     return (/^-0(\.0*)?$/.test(s) ? s.slice(1) : s).replace("-", MINUS);
+  }
+
+  /** A probability as a percentage with one decimal ("87.5 %"), as the views and the status line say it. */
+  function percent(p) {
+    return `${signed(100 * p, 1)} %`;
   }
 
   /** A number as every view writes it: views/kit/numbers.py fmt. */
@@ -326,6 +332,6 @@
     });
   }
 
-  root.ExplainerKit = {fmt, signed, sig, windowOrigin, windowNearest, grid, plane, MODES, scaleGroups, colorRanges, inputRange,
+  root.ExplainerKit = {fmt, signed, percent, sig, windowOrigin, windowNearest, grid, plane, MODES, scaleGroups, colorRanges, inputRange,
                        targetRange, presetRanges, colourOnce, ready, describePlots};
 })(window);

@@ -328,7 +328,7 @@ def overview(trace: Trace, width: int = WIDTH):
     controls = row(details, Div(text="Colour range shared per:", styles={"margin-top": "6px"}), mode)
     layout = column(controls, plot, menu, legend_plot, detail["detail"])
     layout.tags = [refill_callback(
-        "overview", picture=picture_source(trace, label=picture_name(trace)), sources=sources, neurons=neurons,
+        "overview", picture=picture_source(trace), sources=sources, neurons=neurons,
         output=output, ranges=ranges, mode=mode, apply_mode=apply_mode, input_source=sources["input"],
         output_x=geo["x_out"], bar=BAR, logit_mapper=logit_mapper, detail=detail["detail"], select=select,
     ), describe]

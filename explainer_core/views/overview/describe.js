@@ -10,7 +10,7 @@ const m = meta instanceof Map ? Object.fromEntries(meta) : meta;
 const shown = output.tags.length ? output.tags[0] : null;
 const picture = (cb_data && cb_data.label) || shown || m.picture;
 const {signed} = window.ExplainerKit;
-const percent = (p) => `${(100 * p).toFixed(1)} %`;
+const {percent} = window.ExplainerKit;
 
 const layers = ranges.data.name;
 const o = output.data;

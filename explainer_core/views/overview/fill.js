@@ -42,7 +42,7 @@ for (let i = 0; i < n.layer.length; i++) {
   const k = n.neuron[i];
   if (n.kind[i] === "output") {
     low[i] = high[i] = logits[k];
-    shape[i] = `${network.className(k)}: p = ${probabilities[k].toFixed(3)}`;
+    shape[i] = `${network.className(k)}: p = ${window.ExplainerKit.fmt(probabilities[k])}`;
   } else {
     const map = fresh[n.layer[i]][k];
     let lo = Infinity;
@@ -64,7 +64,7 @@ output.data = {
   ...output.data,
   logit: logits,
   probability: probabilities,
-  percent: probabilities.map((p) => `${(100 * p).toFixed(1)} %`),
+  percent: probabilities.map(window.ExplainerKit.percent),
   bar: probabilities.map((p) => output_x + bar * p / largest),
   weight: probabilities.map((_, i) => (i === trace.predictedClass ? "bold" : "normal")),
 };

@@ -21,7 +21,7 @@ if (!picked.length) {
     const z = output.data.logit[neuron];
     detail_plot.visible = false;
     detail_text.text = `<b>output</b>, class <b>${output.data.label[neuron]}</b>: logit ${signed(z, 3)}, ` +
-      `probability ${(100 * p).toFixed(1)} %. How it is computed: ${link}.`;
+      `probability ${window.ExplainerKit.percent(p)}. How it is computed: ${link}.`;
   } else {
     const map = sources[layer].data.image[neuron];
     const [h, w] = map.shape;
