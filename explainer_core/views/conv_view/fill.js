@@ -30,7 +30,6 @@ const likeInput = inputs.data.image[0];
 const likeMap = maps.data.image[0];
 const images = [];
 for (let c = 0; c < channels; c++) images.push(plane(x.data, height, width, channels, c, likeInput));
-inputs.data = {...inputs.data, image: images};
 
 // every intermediate result of the neuron (trace.intermediates: (F, C, H', W')), then its output map
 const neuron = select != null ? Number(select.value) : m.neuron;
@@ -43,7 +42,11 @@ for (let c = 0; c < channels; c++) {
   rows.push(out);
 }
 rows.push(plane(trace.outputs[m.layer].data, outH, outW, filters, neuron, likeMap));
-maps.data = {...maps.data, image: rows};
+// every image coloured once, each mapper's palette converted once (ExplainerKit.colourOnce)
+window.ExplainerKit.colourOnce([...input_mappers, map_mapper], () => {
+  inputs.data = {...inputs.data, image: images};
+  maps.data = {...maps.data, image: rows};
+});
 
 // the trace the menu draws its other neurons from (neuron.js runs this fill again with it)
 if (select != null) select.explainer_trace = trace;

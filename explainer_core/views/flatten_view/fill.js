@@ -43,30 +43,32 @@ if (!m.is_logit) {
 }
 window.ExplainerKit.presetRanges([[activation, range], [target_mapper, [lo, hi]]]);
 
-// the maps, top row first
+// the maps, top row first, and the flatten units (the input of the dense layer), each palette
+// converted once (ExplainerKit.colourOnce)
 const {plane} = window.ExplainerKit;
 const like = maps.data.image[0];
 const images = [];
 for (let c = 0; c < channels; c++) images.push(plane(source.data, height, wide, channels, c, like));
-maps.data = {...maps.data, image: images};
+window.ExplainerKit.colourOnce([activation], () => {
+  maps.data = {...maps.data, image: images};
+  units.data = {...units.data, value: Float32Array.from(trace.flattened.data)};
+});
 
-// the flatten units: the input of the dense layer
-units.data = {...units.data, value: Float32Array.from(trace.flattened.data)};
-
-// the probabilities, when the dense layer's outputs are the logits
+// the probabilities, when the dense layer's outputs are the logits; written quietly: `draw`, run
+// below, writes the targets again (the focus), which redraws them once, with these numbers
 const probabilities = m.is_logit ? Array.from(trace.probabilities.data) : values.map(() => 0);
 const numbers = m.numbers;  // room under each output unit to write its numbers
-targets.data = {
+targets.setv({data: {
   ...targets.data,
   value: values,
   probability: probabilities,
   value_text: values.map((v) => (numbers ? (m.is_logit ? `z = ${fmt(v)}` : fmt(v)) : "")),
   prob_text: probabilities.map((p) => (numbers && m.is_logit ? `p = ${fmt(p)}` : "")),
-};
+}}, {silent: true});
 
 if (focus.data.kind[0] === "auto") {
   let best = 0;
   for (let k = 1; k < values.length; k++) if (values[k] > values[best]) best = k;
   focus.data = {kind: ["auto"], index: [best]};
 }
-draw.execute(focus);
+return draw.execute(focus);  // the edges, outlines and readout, and the targets' new numbers; page.js waits

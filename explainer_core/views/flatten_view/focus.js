@@ -35,10 +35,6 @@ function topTerms(k) {
   return found.slice(0, m.top);
 }
 
-let wlim = 0;
-for (let i = 0; i < kernel.length; i++) wlim = Math.max(wlim, Math.abs(kernel[i]));
-wlim = wlim || 1;
-
 const e = {x0: [], y0: [], x1: [], y1: [], weight: [], width: [], casing: [], unit: [], target: []};
 const mk = {x: [], y: [], w: [], h: [], kind: []};
 const ln = {x0: [], y0: [], x1: [], y1: []};
@@ -75,6 +71,9 @@ function edge(i, k, w, strength) {
 
 let html;
 if (kind === "unit") {
+  let wlim = 0;  // the largest |weight|: the edges' widths are relative to it
+  for (let i = 0; i < kernel.length; i++) wlim = Math.max(wlim, Math.abs(kernel[i]));
+  wlim = wlim || 1;
   for (let k = 0; k < n; k++) {
     const w = kernel[index * n + k];
     edge(index, k, w, Math.min(1, Math.abs(w) / wlim));

@@ -54,13 +54,16 @@ if (m.kind === "conv") {
   imageIn = plane(x.data, height, width, channels, m.channel, likeIn);
   imageOut = grid(likeOut, outH, outW);
   imageOut.set(rows[m.channel]);
-  sums.data = {...sums.data, image: rows};
+  // no glyph draws sums (position.js reads them for the formula): written quietly
+  sums.setv({data: {...sums.data, image: rows}}, {silent: true});
 } else {
   imageIn = plane(x.data, height, width, channels, m.neuron, likeIn);
   imageOut = plane(trace.outputs[m.layer].data, outH, outW, depth, m.neuron, likeOut);
 }
-src_in.data = {...src_in.data, image: [imageIn]};
-src_out.data = {...src_out.data, image: [imageOut]};
+window.ExplainerKit.colourOnce([in_mapper, out_mapper], () => {
+  src_in.data = {...src_in.data, image: [imageIn]};
+  src_out.data = {...src_out.data, image: [imageOut]};
+});
 for (const [numbers, image] of [[numbers_in, imageIn], [numbers_out, imageOut]]) {
   if (numbers != null) numbers.data = {...numbers.data, text: Array.from(image, fmt)};
 }

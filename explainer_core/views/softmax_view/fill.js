@@ -14,7 +14,14 @@ const {fmt, sig} = window.ExplainerKit;
 const logits = Array.from(trace.logits.data);
 const probabilities = Array.from(trace.probabilities.data);
 const exps = logits.map((z) => Math.exp(z));
-classes.data = {
+let lo = Math.min(...logits);
+let hi = Math.max(...logits);
+if (!(hi > lo)) [lo, hi] = [lo - 1, hi + 1];
+// The circles' range and the table's numbers are written quietly: draw.js, run below, writes the
+// classes source again (the chosen class), which redraws the table once, with the new range
+// (ExplainerKit.presetRanges) and numbers, instead of once per range end and once per write.
+window.ExplainerKit.presetRanges([[mapper, [lo, hi]]]);
+classes.setv({data: {
   ...classes.data,
   logit: logits,
   probability: probabilities,
@@ -23,15 +30,10 @@ classes.data = {
   exp_text: exps.map(sig),
   prob_text: probabilities.map(fmt),
   right: probabilities.map((p) => m.bar_x + p * m.bar_len),
-};
-let lo = Math.min(...logits);
-let hi = Math.max(...logits);
-if (!(hi > lo)) [lo, hi] = [lo - 1, hi + 1];
-mapper.low = lo;
-mapper.high = hi;
+}}, {silent: true});
 if (choice.data.kind[0] !== "pinned") {
   let best = 0;
   for (let k = 1; k < probabilities.length; k++) if (probabilities[k] > probabilities[best]) best = k;
   choice.data = {kind: ["auto"], index: [best]};
 }
-draw.execute(choice);
+return draw.execute(choice);  // writes classes.data (the table is redrawn then) and the equation; page.js waits
