@@ -422,12 +422,16 @@ def standalone_page(chromium, layout, network):
     from bokeh.resources import INLINE
 
     from explainer_core.page import webmodel
-    from explainer_core.views.kit.refill import network_id
+    from explainer_core.page.protocol import PICTURE
+    from explainer_core.views.kit.refill import network_id, picture_script
 
     # the page ends with its own </body> (the inlined BokehJS holds the string too); the network
-    # also under the name the views' own pictures give it (views/kit/refill.py)
+    # also under the name the views' own pictures give it, and each picture's numbers, as show()
+    # writes them beside an item (views/kit/refill.py)
     before, end, after = file_html(layout, resources=INLINE, title="refill").rpartition("</body>")
+    pictures = {m.data["picture"][0]: picture_script(m) for m in layout.references() if m.name == PICTURE}
     scripts = webmodel.page_script(network) + webmodel.network_script(network, network_id(network))
+    scripts += "".join(pictures.values())
     html = before + scripts + end + after
     context = chromium.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
