@@ -114,7 +114,9 @@
                      total: refilled - started};
     if (!isLatest()) return null; // a newer request started while the views refilled; it speaks next
     const p = trace.probabilities.data[trace.predictedClass];
-    say(`Showing ${label}: the network says ${trace.predictedLabel} (${root.ExplainerKit.percent(p)}).`, "info");
+    // the status line redraws itself alone too (a change of its height is laid out by BokehJS's resize observer)
+    await withoutRelayout(async () =>
+      say(`Showing ${label}: the network says ${trace.predictedLabel} (${root.ExplainerKit.percent(p)}).`, "info"));
     return trace;
   }
 
