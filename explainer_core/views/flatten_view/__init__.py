@@ -150,11 +150,17 @@ def _wrap(text: str, chars: int) -> str:
 def _geometry(trace: Trace, steps: FlattenSteps, width: int) -> dict:
     """Where everything is drawn, in pixels from the top-left corner (deterministic from the shapes)."""
     height, wide, channels = _source_values(trace, steps).shape
-    targets = steps.dense.output_shape[0]
     usable = width - 2 * _PAD
-    top = 24.0
+    g = dict(height=height, wide=wide, channels=channels, targets=steps.dense.output_shape[0], total_w=float(width))
+    g.update(_map_geometry(height, wide, channels, usable))
+    g.update(_strip_geometry(height, wide, channels, usable, g["maps_bottom"]))
+    g.update(_target_geometry(trace, steps, g["targets"], usable, g["strip_bottom"]))
+    return g
 
-    # the maps, in rows of at most `per_row`, a map pixel `cell` pixels wide
+
+def _map_geometry(height: int, wide: int, channels: int, usable: float) -> dict:
+    """The source maps, in rows of at most ``per_row``, a map pixel ``cell`` pixels wide."""
+    top = 24.0
     per_row = channels
     cell = (usable - _MAP_GAP * (per_row - 1)) / (per_row * wide)
     if cell < 3:
@@ -168,10 +174,12 @@ def _geometry(trace: Trace, steps: FlattenSteps, width: int) -> dict:
     for c in range(channels):
         r, k = divmod(c, per_row)
         maps.append((left0 + k * (map_w + _MAP_GAP), top + r * (map_h + 18)))
-    map_rows = math.ceil(channels / per_row)
-    maps_bottom = top + map_rows * (map_h + 18) - 4
+    maps_bottom = top + math.ceil(channels / per_row) * (map_h + 18) - 4
+    return dict(cell=cell, map_w=map_w, map_h=map_h, maps=maps, maps_bottom=maps_bottom)
 
-    # the flatten layer: lines of `groups` pixels, each a group of `channels` units
+
+def _strip_geometry(height: int, wide: int, channels: int, usable: float, maps_bottom: float) -> dict:
+    """The flatten layer: lines of ``groups`` pixels, each a group of ``channels`` units."""
     strip_w = usable - _ROW_LABEL
     gap = _GROUP_GAP if channels > 1 else 0.0
     groups = wide
@@ -184,50 +192,25 @@ def _geometry(trace: Trace, steps: FlattenSteps, width: int) -> dict:
     pitch = bar_h + 4
     strip_title = maps_bottom + 16
     strip_top = strip_title + 14
-    strip_left = _PAD + _ROW_LABEL
     line_len = groups * channels * unit_w + (groups - 1) * gap
-    strip_left += (strip_w - line_len) / 2
-    strip_bottom = strip_top + lines * pitch
+    strip_left = _PAD + _ROW_LABEL + (strip_w - line_len) / 2
+    return dict(groups=groups, gap=gap, unit_w=unit_w, lines_per_row=lines_per_row, bar_h=bar_h, pitch=pitch,
+                strip_title=strip_title, strip_top=strip_top, strip_left=strip_left,
+                strip_bottom=strip_top + lines * pitch)
 
-    # the output units, evenly spaced in one row
+
+def _target_geometry(trace: Trace, steps: FlattenSteps, targets: int, usable: float, strip_bottom: float) -> dict:
+    """The output units, evenly spaced in one row, with their names (and numbers, where they fit) under them."""
     spacing = usable / targets
     target_y = strip_bottom + _EDGE_ZONE
     radius = max(4.0, min(11.0, spacing * 0.3))
-    name_lines = 1
     chars = int(spacing // 6.6)
     names = [_wrap(trace.network.class_name(j) if steps.is_logit else f"unit {j}", chars) for j in range(targets)]
     name_lines = max(n.count("\n") + 1 for n in names)
     numbers = spacing >= 44  # room to write the logit and the probability under each unit
     bottom = target_y + radius + 8 + 13 * name_lines + (30 if numbers else 0) + 26
-    return dict(
-        height=height,
-        wide=wide,
-        channels=channels,
-        targets=targets,
-        cell=cell,
-        map_w=map_w,
-        map_h=map_h,
-        maps=maps,
-        maps_bottom=maps_bottom,
-        groups=groups,
-        gap=gap,
-        unit_w=unit_w,
-        lines_per_row=lines_per_row,
-        bar_h=bar_h,
-        pitch=pitch,
-        strip_title=strip_title,
-        strip_top=strip_top,
-        strip_left=strip_left,
-        strip_bottom=strip_bottom,
-        spacing=spacing,
-        target_y=target_y,
-        radius=radius,
-        names=names,
-        name_lines=name_lines,
-        numbers=numbers,
-        total_w=float(width),
-        total_h=bottom,
-    )
+    return dict(spacing=spacing, target_y=target_y, radius=radius, names=names, name_lines=name_lines,
+                numbers=numbers, total_h=bottom)
 
 
 def _unit_xy(g: dict, unit: int) -> tuple[float, float]:
