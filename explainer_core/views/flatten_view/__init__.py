@@ -353,7 +353,7 @@ def flatten_view(trace: Trace, *, key: str = "flatten", width: int = VIEW_WIDTH)
     layout = column(p, readout, note, name=f"{key}:layout", width=width)
     fill = refill_callback(
         "flatten_view",
-        picture=picture_source(trace, label=picture_name(trace)),
+        picture=picture_source(trace),
         maps=src["maps"],
         units=src["units"],
         targets=src["targets"],

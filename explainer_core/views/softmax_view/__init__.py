@@ -218,7 +218,7 @@ def softmax_view(trace: Trace, *, key: str = "softmax", width: int = VIEW_WIDTH)
     layout = column(table, eq, note, name=f"{key}:layout", width=width)
     fill = refill_callback(
         "softmax_view",
-        picture=picture_source(trace, label=picture_name(trace)),
+        picture=picture_source(trace),
         classes=src["classes"],
         choice=src["choice"],
         mapper=mapper,
