@@ -40,8 +40,12 @@ POOL_PAGE = "book/07_pooling_layers.html"
 RELU_PAGE = "book/06_activation_functions.html"
 ATOL = 1e-5
 
-#: Page helpers: a model by name; a source's columns as plain lists (NDArrays flattened);
-#: the colour range of every image glyph of a figure, with the name of the source it draws.
+#: Page helpers: a model by name; a source's columns as plain lists (NDArrays flattened), but for
+#: ``rgba``, the drawn colours of ``image`` (checked by ``__colours``); the colour range of every
+#: image glyph of a figure, with the name of the source it draws (an image_rgba glyph: of each mapper
+#: its tags name, the mappers its colours come from); and every image_rgba glyph's drawn colours
+#: compared with BokehJS's own colour mapping of its source's numbers (``rgba_mapper.v_compute``,
+#: as an image glyph colours them), with the number of maps compared, or what differs.
 HELPERS = """() => {
   window.__model = (name) => {
     for (const doc of Bokeh.documents) {
@@ -53,11 +57,36 @@ HELPERS = """() => {
   const plain = (v) => (ArrayBuffer.isView(v) ? Array.from(v) : Array.isArray(v) ? v.map(plain) : v);
   window.__data = (name) => {
     const data = window.__model(name).data;
-    return Object.fromEntries(Object.keys(data).map((key) => [key, plain(data[key])]));
+    return Object.fromEntries(Object.keys(data).filter((key) => key !== "rgba").map((key) => [key, plain(data[key])]));
   };
-  window.__ranges = (name) => window.__model(name).renderers
-    .filter((r) => r.glyph.type === "Image")
-    .map((r) => [r.data_source.name, r.glyph.color_mapper.low, r.glyph.color_mapper.high]);
+  window.__ranges = (name) => window.__model(name).renderers.flatMap((r) =>
+    r.glyph.type === "Image" ? [[r.data_source.name, r.glyph.color_mapper.low, r.glyph.color_mapper.high]]
+    : r.glyph.type === "ImageRGBA" ? r.tags.map((m) => [r.data_source.name, m.low, m.high]) : []);
+  window.__colours = (name) => {
+    const problems = [];
+    let count = 0;
+    for (const r of window.__model(name).renderers) {
+      if (r.glyph.type === "Image") problems.push(`${r.data_source.name}: an image glyph colours its maps`);
+      if (r.glyph.type !== "ImageRGBA") continue;
+      const {image, rgba} = r.data_source.data;
+      if (r.glyph.image.field !== "rgba" || rgba.length !== image.length || r.tags.length === 0) {
+        problems.push(`${r.data_source.name}: not drawn from its rgba column`);
+        continue;
+      }
+      image.forEach((map, i) => {
+        const mapper = r.tags.length > 1 ? r.tags[i] : r.tags[0];
+        const drawn = rgba[i];
+        const bytes = new Uint8Array(drawn.buffer, drawn.byteOffset, drawn.byteLength);
+        const want = mapper.rgba_mapper.v_compute(map);
+        const sameShape = drawn.shape[0] === map.shape[0] && drawn.shape[1] === map.shape[1];
+        if (!sameShape || bytes.length !== want.length || bytes.some((b, k) => b !== want[k])) {
+          problems.push(`${r.data_source.name}[${i}]: colours differ from the mapper's`);
+        }
+        count += 1;
+      });
+    }
+    return [count, problems];
+  };
 }"""
 
 STATUS = "() => window.__model('explainer-status').text"
@@ -120,6 +149,13 @@ def assert_range(got, mapper, where: str) -> None:
     np.testing.assert_allclose(got, [mapper.low, mapper.high], atol=ATOL, rtol=0, err_msg=where)
 
 
+def assert_colours(page, figure: str, maps: int) -> None:
+    """The figure draws its ``maps`` maps in exactly the colours their mappers give their numbers."""
+    count, problems = page.evaluate("(n) => window.__colours(n)", figure)
+    assert problems == [], f"{figure}: {problems}"
+    assert count == maps, f"{figure}: {count} maps coloured, not {maps}"
+
+
 def spans(html: str, cls: str) -> list[float]:
     """The numbers of the spans with class ``cls``, as floats (−∞ for a padding cell)."""
     found = re.findall(r"<span class='([^']*)'>([^<]*)</span>", html)
@@ -175,6 +211,7 @@ def check_elastic(page, t, layer: str) -> None:
         assert_range(got, map_mapper(t, layer, c, of_input=True), f"{key} input {c}")
     [maps] = [r[1:] for r in ranges if r[0] == f"{key}:maps"]
     assert_range(maps, map_mapper(t, layer, neuron), f"{key} maps")
+    assert_colours(page, f"{key}:figure", 2 * spec.input_shape[-1] + 1)
     # the readout adds up the new numbers at the window the reader left
     r, c = divmod(value(page, f"{key}:position", "value"), spec.output_shape[1])
     html = value(page, f"{key}:readout", "text")
@@ -212,6 +249,8 @@ def check_conv_formula(page, t, layer: str) -> tuple[int, int]:
     in_mapper, out_mapper = map_mapper(t, layer, channel, of_input=True), map_mapper(t, layer, neuron)
     assert_range(page.evaluate("(n) => window.__ranges(n)", f"{key}:input-figure")[0][1:], in_mapper, f"{key} input")
     assert_range(page.evaluate("(n) => window.__ranges(n)", f"{key}:output-figure")[0][1:], out_mapper, f"{key} out")
+    for figure in ("input-figure", "output-figure"):
+        assert_colours(page, f"{key}:{figure}", 1)
     # the formula and the zoom show the new numbers at the reader's window
     out_w = t.network.layer(layer).output_shape[1]
     r, c = divmod(value(page, f"{key}:position", "value"), out_w)
@@ -308,6 +347,8 @@ def check_maxpool_formula(page, t, layer: str) -> tuple[int, int]:
     in_mapper, out_mapper = map_mapper(t, layer, neuron, of_input=True), map_mapper(t, layer, neuron)
     assert_range(page.evaluate("(n) => window.__ranges(n)", f"{key}:input-figure")[0][1:], in_mapper, f"{key} input")
     assert_range(page.evaluate("(n) => window.__ranges(n)", f"{key}:output-figure")[0][1:], out_mapper, f"{key} out")
+    for figure in ("input-figure", "output-figure"):
+        assert_colours(page, f"{key}:{figure}", 1)
     out_w = t.network.layer(layer).output_shape[1]
     r, c = divmod(value(page, f"{key}:position", "value"), out_w)
     assert f"(row {r}, column {c})" in html
@@ -372,6 +413,7 @@ def check_relu_formulas(page, t) -> int:
             ("output-figure", map_mapper(t, layer, neuron)),
         ):
             assert_range(page.evaluate("(n) => window.__ranges(n)", f"{key}:{figure}")[0][1:], mapper, figure)
+            assert_colours(page, f"{key}:{figure}", 1)
         r, c = divmod(value(page, f"{key}:position", "value"), t.network.layer(layer).output_shape[1])
         assert f"at (row {r}, column {c}) = max(0, " in html
         assert_written(spans(html, "xv-x"), [t.input_of(layer)[r, c, neuron]], f"{key} input")
@@ -527,6 +569,7 @@ def assert_views_show(page, t, which: str) -> None:
                 for c, low_high in enumerate(inputs):
                     assert_range(low_high, map_mapper(t, name, c, of_input=True), f"{key} input {c}")
                 assert_range([r[1:] for r in got if r[0] == f"{key}:maps"][0], map_mapper(t, name, neuron), key)
+                assert_colours(page, f"{key}:figure", 2 * spec.input_shape[-1] + 1)
                 position = value(page, f"{key}:position", "value")
                 assert_same_html(
                     value(page, f"{key}:readout", "text"),
@@ -554,6 +597,7 @@ def assert_views_show(page, t, which: str) -> None:
             ("output-figure", out_mapper, "output"),
         ):
             assert_range(ranges(f"{key}:{figure}")[0][1:], mapper, f"{key}:{figure}")
+            assert_colours(page, f"{key}:{figure}", 1)
             for texts in page.evaluate("(n) => window.__texts(n)", f"{key}:{figure}"):
                 assert_written(
                     [float(x.replace("\u2212", "-")) for x in texts],

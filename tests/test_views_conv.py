@@ -16,7 +16,17 @@ import json
 import numpy as np
 import pytest
 from bokeh.embed import components
-from bokeh.models import ColumnDataSource, Div, GlyphRenderer, Select, Slider, Toggle
+from bokeh.models import (
+    ColumnDataSource,
+    Div,
+    GlyphRenderer,
+    Image,
+    ImageRGBA,
+    LinearColorMapper,
+    Select,
+    Slider,
+    Toggle,
+)
 
 from explainer_core.arithmetic.network import Network
 from explainer_core.arithmetic.trace import trace
@@ -81,10 +91,13 @@ def assert_skeleton(layout, t, layer: str, neuron: int, key: str) -> None:
     data = conv_elastic_data(t, layer, neuron)
     for source_name in ("inputs", "maps", "kernel", "edges", "labels"):
         source = layout.select_one({"name": f"{key}:{source_name}", "type": ColumnDataSource})
-        assert set(source.data) == set(data[source_name]), source_name
+        drawn = {"rgba"} if source_name in ("inputs", "maps") else set()  # the maps' colours: fill.js
+        assert set(source.data) == set(data[source_name]) | drawn, source_name
+        for placeholder in source.data.get("rgba", []):
+            assert placeholder.shape == (1, 1) and placeholder.dtype == np.uint32
         for column, values in data[source_name].items():
             if column == "image":
-                assert len(source.data[column]) == len(values), source_name
+                assert len(source.data[column]) == len(values) == len(source.data["rgba"]), source_name
                 for placeholder in source.data[column]:
                     assert placeholder.shape == (1, 1) and placeholder.dtype == np.float32
             else:
@@ -97,9 +110,12 @@ def test_the_view_holds_the_skeleton_and_no_picture_numbers(keras_shipped):
     assert_skeleton(layout, t, "conv_1_1", 2, "elastic-conv_1_1")
     readout = layout.select_one({"name": "elastic-conv_1_1:readout", "type": Div})
     assert readout.text == ""  # position.js writes it, with the numbers fill.js puts in the maps
-    for mapper in {
-        r.glyph.color_mapper for r in layout.select({"type": GlyphRenderer}) if hasattr(r.glyph, "color_mapper")
-    }:
+    drawing = [r for r in layout.select({"type": GlyphRenderer}) if isinstance(r.glyph, ImageRGBA)]
+    assert [r.glyph.image for r in drawing] == ["rgba", "rgba"]  # fill.js colours the maps
+    assert not any(isinstance(r.glyph, Image) for r in layout.select({"type": GlyphRenderer}))
+    mappers = [m for r in drawing for m in r.tags]
+    assert len(mappers) == 4 and all(isinstance(m, LinearColorMapper) for m in mappers)  # red, green, blue; maps
+    for mapper in mappers:
         assert (mapper.low, mapper.high) == (0.0, 1.0)  # fill.js sets the picture's ranges
 
 

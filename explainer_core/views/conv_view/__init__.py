@@ -185,15 +185,17 @@ def _layout(spec: LayerSpec, channels: int) -> dict[str, Any]:
     )
 
 
-def _placeholder() -> np.ndarray:
+def _placeholder(dtype=np.float32) -> np.ndarray:
     """An image cell fill.js replaces with the picture's map (``ExplainerKit.grid`` copies its kind)."""
-    return np.zeros((1, 1), np.float32)
+    return np.zeros((1, 1), dtype)
 
 
 def _boxes(boxes: list[tuple]) -> dict[str, list]:
-    """The columns of maps drawn at ``boxes`` ((x, y, dw, dh), top-left corners), images to come."""
+    """The columns of maps drawn at ``boxes`` ((x, y, dw, dh), top-left corners), images to come:
+    ``image`` the numbers (hover, readout, text alternatives), ``rgba`` their colours as drawn."""
     return dict(
         image=[_placeholder() for _ in boxes],
+        rgba=[_placeholder(np.uint32) for _ in boxes],
         x=[b[0] for b in boxes],
         y=[b[1] for b in boxes],
         dw=[b[2] for b in boxes],
@@ -369,14 +371,12 @@ def _draw_maps(p, sources: dict, g: dict, scale: float, input_mappers: list, out
     Returns the edges' glyph (position.js dashes it while playing).
     """
     edge_renderer = p.multi_line("xs", "ys", source=sources["edges"], line_color="#9aa5b1", line_width=1.4)
-    image_args = dict(image="image", x="x", y="y", dw="dw", dh="dh", origin="top_left", anchor="top_left")
-    inputs = sources["inputs"]
-    if len(input_mappers) > 1:  # red, green and blue each in their own colour
-        for c, mapper in enumerate(input_mappers):
-            p.image(source=inputs, view=CDSView(filter=IndexFilter([c])), color_mapper=mapper, **image_args)
-    else:
-        p.image(source=inputs, color_mapper=input_mappers[0], **image_args)
-    p.image(source=sources["maps"], color_mapper=output_mapper, **image_args)
+    # The maps are drawn in the colours fill.js gives them (ExplainerKit.colourRgba: exactly the
+    # mappers' colours, without BokehJS colour-mapping every image); each renderer's tags are the
+    # mappers that colour its rows (red, green and blue each their own; else one for all).
+    image_args = dict(image="rgba", x="x", y="y", dw="dw", dh="dh", origin="top_left", anchor="top_left")
+    for source, mappers in ((sources["inputs"], input_mappers), (sources["maps"], [output_mapper])):
+        p.image_rgba(source=source, **image_args).tags = list(mappers)
     frames = [(x + w / 2, y - h / 2, w, h) for x, y, w, h in g["inputs"] + g["mids"] + [g["out"]]]
     p.rect(
         *([f[k] for f in frames] for k in (0, 1)),

@@ -7,8 +7,8 @@
 // the reader left it; the readout is written by running the slider's own callback
 // (conv_view/position.js), whose promise page.js waits for.
 // tests/view_oracles/conv_view.py is an independent Python reference of what this writes.
-// args: inputs, maps (sources), select (the neuron menu or null), input_mappers (one per drawn
-// input renderer), map_mapper, position (the slider's callback), slider, meta (layer, neuron).
+// args: inputs, maps (sources), select (the neuron menu or null), input_mappers (one per channel
+// of a colour picture, else one for all), map_mapper, position (the slider's callback), slider, meta (layer, neuron).
 const m = meta instanceof Map ? Object.fromEntries(meta) : meta;
 const {trace} = cb_data;
 const network = trace.network;
@@ -18,10 +18,10 @@ const previous = index > 0 ? network.layers[index - 1].name : null;
 const x = index === 0 ? trace.image : trace.outputs[previous];
 const [height, width, channels] = step.inputShape;
 const [outH, outW, filters] = step.outputShape;
-const {grid, plane} = window.ExplainerKit;
+const {grid, plane, colourRgba} = window.ExplainerKit;
 
-// The new colour ranges first, quietly: each map is then coloured once, when its image changes
-// just below (presetRanges). The input's range is the image's own, or the previous layer's.
+// The new colour ranges (quietly: no glyph colours with the mappers, fill colours the maps with them
+// below). The input's range is the image's own, or the previous layer's.
 const ranges = window.ExplainerKit.colorRanges(trace, "unit");
 const inRange = window.ExplainerKit.inputRange(x.data, channels, index > 0 ? ranges[previous] : null);
 window.ExplainerKit.presetRanges([...input_mappers.map((mapper) => [mapper, inRange]), [map_mapper, ranges[m.layer]]]);
@@ -42,11 +42,15 @@ for (let c = 0; c < channels; c++) {
   rows.push(out);
 }
 rows.push(plane(trace.outputs[m.layer].data, outH, outW, filters, neuron, likeMap));
-// every image coloured once, each mapper's palette converted once (ExplainerKit.colourOnce)
-window.ExplainerKit.colourOnce([...input_mappers, map_mapper], () => {
-  inputs.data = {...inputs.data, image: images};
-  maps.data = {...maps.data, image: rows};
-});
+// the numbers (image: hover, readout) and their colours as drawn (rgba: the mappers' colours,
+// ExplainerKit.colourRgba, each palette converted once; BokehJS maps no image to colours)
+const likeInRgba = inputs.data.rgba[0];
+const likeMapRgba = maps.data.rgba[0];
+const inputRgba = images.map((image, c) =>
+  colourRgba(input_mappers[input_mappers.length > 1 ? c : 0], image, grid(likeInRgba, height, width)));
+const mapRgba = rows.map((image) => colourRgba(map_mapper, image, grid(likeMapRgba, outH, outW)));
+inputs.data = {...inputs.data, image: images, rgba: inputRgba};
+maps.data = {...maps.data, image: rows, rgba: mapRgba};
 
 // the trace the menu draws its other neurons from (neuron.js runs this fill again with it)
 if (select != null) select.explainer_trace = trace;

@@ -150,7 +150,9 @@ class FormulaView:
         key = self.key
 
         def heatmap(height: int, width: int) -> dict[str, list]:  # top-left corner at (0, height)
-            return dict(image=[self.placeholder()], x=[0.0], y=[float(height)], dw=[width], dh=[height])
+            # image: the numbers (hover, formula, text alternatives); rgba: their colours as drawn
+            rgba = np.zeros((1, 1), np.uint32)
+            return dict(image=[self.placeholder()], rgba=[rgba], x=[0.0], y=[float(height)], dw=[width], dh=[height])
 
         outline = dict(x=[], y=[], width=[], height=[])
         sources = {
@@ -285,17 +287,12 @@ def _heatmap(source: ColumnDataSource, mapper, title: str, name: str, size: int,
             hatch_color="white",
             hatch_alpha=0.8,
         )
-    p.image(
-        image="image",
-        x="x",
-        y="y",
-        dw="dw",
-        dh="dh",
-        source=source,
-        color_mapper=mapper,
-        origin="top_left",
-        anchor="top_left",
+    # drawn in the colours fill.js gives it (ExplainerKit.colourRgba: exactly ``mapper``'s colours,
+    # without BokehJS colour-mapping the image); the renderer's tags name the mapper
+    heatmap = p.image_rgba(
+        image="rgba", x="x", y="y", dw="dw", dh="dh", source=source, origin="top_left", anchor="top_left"
     )
+    heatmap.tags = [mapper]
     p.rect([width / 2], [height / 2], width=[width], height=[height], fill_color=None, line_color="#c8ced6")
     if scale >= 40:  # room for the numbers in every cell
         _cell_numbers(p, height, width)

@@ -24,14 +24,14 @@ const [height, width, channels] = step.inputShape;
 const [outH, outW, depth] = step.outputShape;
 const {fmt} = window.ExplainerKit;
 
-const {grid, plane} = window.ExplainerKit;
+const {grid, plane, colourRgba} = window.ExplainerKit;
 const unitRanges = () => window.ExplainerKit.colorRanges(trace, "unit");
 
 // the range map_mapper gives the input of this step: the image's own, or the previous layer's
 const inputRange = (ranges) => window.ExplainerKit.inputRange(x.data, channels, index > 0 ? ranges[previous] : null);
 
-// The new colour ranges first, quietly: each heatmap is then coloured once, when its image changes,
-// and the zoom's cells when position.js rewrites them (page.js, presetRanges).
+// The new colour ranges first, quietly: the heatmaps are coloured with them below, and the zoom's
+// cells when position.js rewrites them (page.js, presetRanges).
 const ranges = unitRanges();
 const inRange = inputRange(ranges);
 const outRange = ranges[m.layer];
@@ -60,10 +60,12 @@ if (m.kind === "conv") {
   imageIn = plane(x.data, height, width, channels, m.neuron, likeIn);
   imageOut = plane(trace.outputs[m.layer].data, outH, outW, depth, m.neuron, likeOut);
 }
-window.ExplainerKit.colourOnce([in_mapper, out_mapper], () => {
-  src_in.data = {...src_in.data, image: [imageIn]};
-  src_out.data = {...src_out.data, image: [imageOut]};
-});
+// the numbers (image) and their colours as drawn (rgba: the mappers' colours, ExplainerKit.colourRgba;
+// BokehJS maps no heatmap to colours)
+const rgbaIn = colourRgba(in_mapper, imageIn, grid(src_in.data.rgba[0], height, width));
+const rgbaOut = colourRgba(out_mapper, imageOut, grid(src_out.data.rgba[0], outH, outW));
+src_in.data = {...src_in.data, image: [imageIn], rgba: [rgbaIn]};
+src_out.data = {...src_out.data, image: [imageOut], rgba: [rgbaOut]};
 for (const [numbers, image] of [[numbers_in, imageIn], [numbers_out, imageOut]]) {
   if (numbers != null) numbers.data = {...numbers.data, text: Array.from(image, fmt)};
 }

@@ -13,6 +13,7 @@
  *   grid, plane            image columns of the right kind (a Bokeh NDArray), rows top first
  *   scaleGroups, colorRanges, inputRange, targetRange   the colour ranges of explainer_core/arithmetic/scales.py
  *   presetRanges, colourOnce               recolour many images at the cost of one
+ *   colourRgba(mapper, values, out?, at?)  values as packed RGBA, coloured exactly as a LinearColorMapper colours them
  *   ready(root, describe)                  once a document is drawn: name controls, draw the first frame, describe
  *
  * Python twins: explainer_core.views.kit.numbers.fmt, explainer_core.arithmetic.formulas.window_origin
@@ -229,6 +230,70 @@
     }
   }
 
+  // A CSS colour as the 4 bytes (r, g, b, a) BokehJS paints: hex written out, others as a canvas paints them.
+  function bytesOf(colour) {
+    const hex = /^#([0-9a-f]{3,4}|[0-9a-f]{6}|[0-9a-f]{8})$/i.exec(String(colour).trim());
+    if (hex) {
+      let h = hex[1];
+      if (h.length <= 4) h = h.split("").map((x) => x + x).join("");
+      if (h.length === 6) h += "ff";
+      return [0, 2, 4, 6].map((i) => parseInt(h.slice(i, i + 2), 16));
+    }
+    const ctx = document.createElement("canvas").getContext("2d");
+    ctx.fillStyle = colour;
+    ctx.fillRect(0, 0, 1, 1);
+    return Array.from(ctx.getImageData(0, 0, 1, 1).data);
+  }
+
+  // A mapper's palette as packed RGBA values (as image_rgba reads them: bytes r, g, b, a in memory),
+  // then its nan_color, low_color and high_color (the palette's ends unless set); kept on the mapper
+  // while these stay the same.
+  function packedPalette(mapper) {
+    const {palette, nan_color, low_color, high_color} = mapper;
+    const kept = mapper.__explainer_rgba;
+    if (kept && kept.palette === palette && kept.nan === nan_color && kept.low === low_color &&
+        kept.high === high_color) return kept.lut;
+    const n = palette.length;
+    const colours = [...palette, nan_color, low_color ?? palette[0], high_color ?? palette[n - 1]];
+    const lut = new Uint32Array(colours.length);
+    const bytes = new Uint8Array(lut.buffer);
+    colours.forEach((c, i) => bytes.set(bytesOf(c), 4 * i));
+    mapper.__explainer_rgba = {palette, nan: nan_color, low: low_color, high: high_color, lut};
+    return lut;
+  }
+
+  /**
+   * ``values`` coloured by ``mapper`` (a LinearColorMapper) exactly as BokehJS colours them (its
+   * rgba_mapper.v_compute): index floor((v - low) / (high - low) * N) of its N-colour palette, computed
+   * with BokehJS's own float operations, below the range its low_color (else the first colour), above
+   * it its high_color (else the last), v == high the last colour, NaN its nan_color. Written as
+   * packed RGBA (what image_rgba draws) into ``out`` from index ``at`` on (a new Uint32Array when
+   * ``out`` is not given); returns ``out``. The palette is converted once per mapper (kept while
+   * palette and colours stay), so drawing with image_rgba leaves BokehJS no colour mapping to do.
+   */
+  function colourRgba(mapper, values, out, at = 0) {
+    const target = out ?? new Uint32Array(values.length);
+    const lut = packedPalette(mapper);
+    const n = lut.length - 3;
+    const [nan, below, above] = [lut[n], lut[n + 1], lut[n + 2]];
+    const {low, high} = mapper;
+    // BokehJS's LinearColorMapper: scan gives norm_factor and normed_interval, value_to_index uses them
+    const normFactor = 1 / (high - low);
+    const normedInterval = 1 / n;
+    for (let i = 0, end = values.length; i < end; i++) {
+      const v = values[i];
+      if (isNaN(v)) {
+        target[at + i] = nan;
+      } else if (v == high) {  // eslint-disable-line eqeqeq
+        target[at + i] = lut[n - 1];
+      } else {
+        const index = Math.floor((v - low) * normFactor / normedInterval);
+        target[at + i] = index < 0 ? below : index >= n ? above : lut[index];
+      }
+    }
+    return target;
+  }
+
   /**
    * Access for everyone, once Bokeh has drawn a document (its DocumentReady event; views/kit/access.py).
    * Bokeh draws every widget inside its own shadow DOM, where the page cannot name what it draws.
@@ -333,5 +398,5 @@
   }
 
   root.ExplainerKit = {fmt, signed, percent, sig, windowOrigin, windowNearest, grid, plane, MODES, scaleGroups, colorRanges, inputRange,
-                       targetRange, presetRanges, colourOnce, ready, describePlots};
+                       targetRange, presetRanges, colourOnce, colourRgba, ready, describePlots};
 })(window);
