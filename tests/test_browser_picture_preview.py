@@ -20,7 +20,9 @@ from PIL import Image
 from explainer_core.arithmetic.trace import trace
 from explainer_core.data.preprocess import load_pil, prepare_image, to_rgb
 from explainer_core.page.examples import default_example, default_trace, shipped_network
+from explainer_core.page.protocol import PICTURE
 from explainer_core.views.input_view import input_view
+from explainer_core.views.kit.refill import picture_script
 
 from .test_browser_picker import channel, model_value, status, upload, wait_for_status
 from .view_oracles.input_view import input_data
@@ -214,15 +216,18 @@ def test_python_drawn_view_has_the_photos_shape_as_large_as_the_input(browser_pa
         original = photo(width, height)
         t = trace(shipped_network(), prepare_image(original))
         view = input_view(t, original)
+        # the picture's numbers beside the item, as show() writes them (views/kit/refill.py)
+        blocks = "".join(picture_script(m) for m in view.references() if m.name == PICTURE)
         filled = page.evaluate(
-            """async ([item, id]) => {
+            """async ([item, id, blocks]) => {
                 const target = document.createElement("div");
                 target.id = id;
                 document.querySelector("article").append(target);
+                target.insertAdjacentHTML("beforebegin", blocks);
                 await Bokeh.embed.embed_item(item, id);
                 return ExplainerPage.fillDocument(Bokeh.documents[Bokeh.documents.length - 1]);
             }""",
-            [json_item(view), f"python-drawn-view-{index}"],
+            [json_item(view), f"python-drawn-view-{index}", blocks],
         )
         assert filled == 1
         photo_box, fitted_box = page.evaluate(DRAWN, [["input_photo_plot", "input_fitted_plot"], True])
