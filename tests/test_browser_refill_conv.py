@@ -214,6 +214,27 @@ def check_elastic(page, t, layer: str) -> None:
     assert_colours(page, f"{key}:figure", 2 * spec.input_shape[-1] + 1)
     # the readout adds up the new numbers at the window the reader left
     r, c = divmod(value(page, f"{key}:position", "value"), spec.output_shape[1])
+    # and the window is drawn there: on every input channel, and the current cell on every map
+    (kh, kw), (sh, sw), ((pt, _), (pl, _)) = spec.window, spec.strides, spec.pads
+    top, left = r * sh - pt, c * sw - pl
+    inputs, maps = expected["inputs"], expected["maps"]
+    u_in = [dw / spec.input_shape[1] for dw in inputs["dw"]]
+    u_out = [dw / spec.output_shape[1] for dw in maps["dw"]]
+    windows = page.evaluate("(n) => window.__data(n)", f"{key}:windows")
+    np.testing.assert_allclose(
+        windows["x"],
+        [x + (left + kw / 2) * u for x, u in zip(inputs["x"], u_in, strict=True)]
+        + [x + (c + 0.5) * u for x, u in zip(maps["x"], u_out, strict=True)],
+        atol=ATOL,
+        err_msg=f"{key}:windows",
+    )
+    np.testing.assert_allclose(
+        windows["y"],
+        [y - (top + kh / 2) * u for y, u in zip(inputs["y"], u_in, strict=True)]
+        + [y - (r + 0.5) * u for y, u in zip(maps["y"], u_out, strict=True)],
+        atol=ATOL,
+        err_msg=f"{key}:windows",
+    )
     html = value(page, f"{key}:readout", "text")
     assert f"(row {r}, column {c}) of {layer} · neuron {neuron}:" in html
     assert_written(

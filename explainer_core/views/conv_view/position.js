@@ -10,7 +10,9 @@ const {fmt} = window.ExplainerKit;
 const {p, r, c, top, left} = window.ExplainerKit.windowOrigin(m, slider.value);
 
 // the window on every input channel, and the current cell on every map (each map has its
-// own drawn size: a map pixel is dw / width units wide)
+// own drawn size: a map pixel is dw / width units wide); drawn again only when the window moved
+// (a new picture or neuron leaves it where it is)
+const moved = windows.__explainer_p !== p;
 const win = {x: [], y: [], width: [], height: []};
 for (let i = 0; i < inputs.data.x.length; i++) {
   const u = inputs.data.dw[i] / m.in_w;
@@ -42,14 +44,17 @@ for (let i = 0; i < maps.data.x.length; i++) {
     cov.height.push((m.out_h - r - 1) * u);
   }
 }
-windows.data = win;
-covers.data = cov;
+if (moved) {
+  windows.data = win;
+  covers.data = cov;
+  windows.__explainer_p = p;
+}
 
 // edges flow (dashed, moving) while the kernel slides, and are solid when it rests
 if (toggle.active) {
   edges.line_dash = [6, 4];
   edges.line_dash_offset = -p;
-} else {
+} else if (edges.line_dash.length !== 0) {
   edges.line_dash = [];
 }
 

@@ -19,8 +19,12 @@ const img_in = src_in.data.image[0];
 const img_out = src_out.data.image[0];
 const inside = (y, x) => y >= 0 && y < m.in_h && x >= 0 && x < m.in_w;
 
-win_in.data = {x: [left + m.kw / 2], y: [m.in_h - top - m.kh / 2], width: [m.kw], height: [m.kh]};
-win_out.data = {x: [c + 0.5], y: [m.out_h - r - 0.5], width: [1], height: [1]};
+// the outlines, drawn again only when the window moved (a new picture leaves it where it is)
+if (win_in.__explainer_p !== p) {
+  win_in.data = {x: [left + m.kw / 2], y: [m.in_h - top - m.kh / 2], width: [m.kw], height: [m.kh]};
+  win_out.data = {x: [c + 0.5], y: [m.out_h - r - 0.5], width: [1], height: [1]};
+  win_in.__explainer_p = p;
+}
 
 // the zoom: refill every cell that shows a number under the window
 const z = zoom.data;
