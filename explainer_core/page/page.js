@@ -155,22 +155,27 @@
    * once (on the network the picture names) and run those views' fills with it, in document order.
    * Run once the document is drawn (views/kit/access_ready.js), before the text alternatives.
    */
+  // The first frames' traces by picture name: views of the same picture in several documents share one.
+  const firstTraces = new Map();
+
   async function fillDocument(doc) {
-    const traces = new Map();
+    let filled = 0;
     for (const callback of [...doc.all_models].filter((m) => m.name === REFILL)) {
       const args = callback.args instanceof Map ? callback.args : new Map(Object.entries(callback.args || {}));
       const source = args.get("view_picture");
       if (source == null || source.name !== PICTURE) continue;
-      if (!traces.has(source)) {
+      const name = JSON.stringify([source.data.picture[0], source.data.network[0], source.data.label[0]]);
+      if (!firstTraces.has(name)) {
         const picture = pictureOf(source);
         const network = root.ExplainerTrace.loadNetwork(picture.network);
-        traces.set(source, {picture, network, trace: root.ExplainerTrace.trace(network, picture.data)});
+        firstTraces.set(name, {picture, network, trace: root.ExplainerTrace.trace(network, picture.data)});
       }
-      const {picture, network, trace} = traces.get(source);
+      const {picture, network, trace} = firstTraces.get(name);
+      filled++;
       await callback.execute(callback, {trace, picture, network, label: picture.label, first: true});
       if (state.last == null) state.last = {label: picture.label, trace, picture};
     }
-    return traces.size;
+    return filled;
   }
 
   // The prototype BokehJS's Div views share (found once), for withoutRelayout.
@@ -207,6 +212,13 @@
       configurable: true,
       writable: true,
       value() {
+        // what DivView.render writes, into the element it already drew (a full render rebuilds the
+        // element and its stylesheets first)
+        if (this.markup_el != null && this.markup_el.isConnected && !this.model.render_as_text) {
+          const text = this.model.text;
+          this.markup_el.innerHTML = this.has_math_disabled() ? text : this.process_tex(text);
+          return;
+        }
         this.render();
         this.r_after_render();
       },

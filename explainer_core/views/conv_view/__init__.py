@@ -91,98 +91,98 @@ def _layout(spec: LayerSpec, channels: int) -> dict[str, Any]:
     out_h, out_w, _ = spec.output_shape
     kh, kw = spec.window
     tall, wide = max(height, out_h), max(width, out_w)
-    cell = max(wide, tall) / 7 / max(kh, kw) * 3  # a 3×3 kernel slice is ~ 3/7 of a map wide
+    sizes = dict(height=height, width=width, out_h=out_h, out_w=out_w, kh=kh, kw=kw, tall=tall, wide=wide,
+                 cell=max(wide, tall) / 7 / max(kh, kw) * 3)  # a 3×3 kernel slice is ~ 3/7 of a map wide
+    parts = _rows_layout(channels, **sizes) if channels <= ROWS_UP_TO else _columns_layout(channels, **sizes)
+    return dict(parts, cell=sizes["cell"], rows=channels <= ROWS_UP_TO)
+
+
+def _rows_layout(channels, *, height, width, out_h, out_w, kh, kw, tall, wide, cell) -> dict[str, Any]:
+    """One row per input channel, flowing left to right into the sum node and the output."""
     node = 0.1 * wide
     inputs, kernels, mids, edges = [], [], [], []
-    if channels <= ROWS_UP_TO:
-        pitch = tall * 1.3
-        x_kernel = width + 0.23 * wide
-        x_mid = x_kernel + kw * cell + 0.23 * wide
-        node_x = x_mid + out_w + 0.315 * wide + node / 2
-        x_out = node_x + node / 2 + 0.27 * wide
-        for c in range(channels):
-            top = -c * pitch
-            inputs.append((0.0, top - (tall - height) / 2, width, height))
-            kernels.append((x_kernel, top - (tall - kh * cell) / 2))
-            mids.append((x_mid, top - (tall - out_h) / 2, out_w, out_h))
-        node_y = (0 - (channels - 1) * pitch - tall) / 2
-        out = (x_out, node_y + out_h / 2, out_w, out_h)
-        bias = (node_x, node_y - node * 1.9)
-        for (ix, iy, iw, ih), (kx, _), (mx, my, mw, mh) in zip(inputs, kernels, mids, strict=True):
-            mid_y = iy - ih / 2
-            edges += [
-                [(ix + iw, mid_y), (kx, mid_y)],
-                [(kx + kw * cell, mid_y), (mx, mid_y)],
-                [(mx + mw, my - mh / 2), (node_x - node / 2, node_y)],
-            ]
+    pitch = tall * 1.3
+    x_kernel = width + 0.23 * wide
+    x_mid = x_kernel + kw * cell + 0.23 * wide
+    node_x = x_mid + out_w + 0.315 * wide + node / 2
+    x_out = node_x + node / 2 + 0.27 * wide
+    for c in range(channels):
+        top = -c * pitch
+        inputs.append((0.0, top - (tall - height) / 2, width, height))
+        kernels.append((x_kernel, top - (tall - kh * cell) / 2))
+        mids.append((x_mid, top - (tall - out_h) / 2, out_w, out_h))
+    node_y = (0 - (channels - 1) * pitch - tall) / 2
+    out = (x_out, node_y + out_h / 2, out_w, out_h)
+    bias = (node_x, node_y - node * 1.9)
+    for (ix, iy, iw, ih), (kx, _), (mx, my, mw, mh) in zip(inputs, kernels, mids, strict=True):
+        mid_y = iy - ih / 2
         edges += [
-            [(node_x + node / 2, node_y), (x_out, node_y)],
-            [(node_x, bias[1] + cell * 0.6), (node_x, node_y - node / 2)],
+            [(ix + iw, mid_y), (kx, mid_y)],
+            [(kx + kw * cell, mid_y), (mx, mid_y)],
+            [(mx + mw, my - mh / 2), (node_x - node / 2, node_y)],
         ]
-        head_y = tall * 0.3
-        heads = [
-            (width / 2, head_y, "input channels"),
-            (x_kernel + kw * cell / 2, head_y, "kernel"),
-            (x_mid + out_w / 2, head_y, "intermediate results"),
-            (x_out + out_w / 2, head_y, "output"),
-        ]
-        bounds = (-0.04 * wide, x_out + out_w + 0.04 * wide, -(channels - 1) * pitch - tall * 1.08, tall * 0.42)
-    else:
-        pitch = wide * 1.2
-        margin = wide * 1.75  # room for the row titles on the left
-        node = 0.25 * wide
-        gap = 0.22 * tall
-        k_top = -(height + gap)
-        m_top = k_top - kh * cell - gap
-        for c in range(channels):
-            x = margin + c * pitch
-            inputs.append((x + (wide - width) / 2, 0.0, width, height))
-            kernels.append((x + (wide - kw * cell) / 2, k_top))
-            mids.append((x + (wide - out_w) / 2, m_top, out_w, out_h))
-        scale = 3.0
-        center = margin + (channels * pitch - (pitch - wide)) / 2
-        node_x, node_y = center, m_top - out_h - 0.9 * tall
-        o_top = node_y - node / 2 - 0.3 * tall
-        out = (center - out_w * scale / 2, o_top, out_w * scale, out_h * scale)
-        bias = (node_x - 0.9 * wide, node_y)
-        for (ix, iy, iw, ih), (_, ky), (_, my, _, mh) in zip(inputs, kernels, mids, strict=True):
-            col_x = ix + iw / 2
-            edges += [
-                [(col_x, iy - ih), (col_x, ky)],
-                [(col_x, ky - kh * cell), (col_x, my)],
-                [(col_x, my - mh), (node_x, node_y + node / 2)],
-            ]
+    edges += [
+        [(node_x + node / 2, node_y), (x_out, node_y)],
+        [(node_x, bias[1] + cell * 0.6), (node_x, node_y - node / 2)],
+    ]
+    head_y = tall * 0.3
+    heads = [
+        (width / 2, head_y, "input channels"),
+        (x_kernel + kw * cell / 2, head_y, "kernel"),
+        (x_mid + out_w / 2, head_y, "intermediate results"),
+        (x_out + out_w / 2, head_y, "output"),
+    ]
+    bounds = (-0.04 * wide, x_out + out_w + 0.04 * wide, -(channels - 1) * pitch - tall * 1.08, tall * 0.42)
+    return dict(inputs=inputs, kernels=kernels, mids=mids, out=out, node=(node_x, node_y), node_size=node,
+                bias=bias, edges=edges, heads=heads, bounds=bounds)
+
+
+def _columns_layout(channels, *, height, width, out_h, out_w, kh, kw, tall, wide, cell) -> dict[str, Any]:
+    """One column per input channel, flowing downwards into the sum node and a larger output map."""
+    inputs, kernels, mids, edges = [], [], [], []
+    pitch = wide * 1.2
+    margin = wide * 1.75  # room for the row titles on the left
+    node = 0.25 * wide
+    gap = 0.22 * tall
+    k_top = -(height + gap)
+    m_top = k_top - kh * cell - gap
+    for c in range(channels):
+        x = margin + c * pitch
+        inputs.append((x + (wide - width) / 2, 0.0, width, height))
+        kernels.append((x + (wide - kw * cell) / 2, k_top))
+        mids.append((x + (wide - out_w) / 2, m_top, out_w, out_h))
+    scale = 3.0
+    center = margin + (channels * pitch - (pitch - wide)) / 2
+    node_x, node_y = center, m_top - out_h - 0.9 * tall
+    o_top = node_y - node / 2 - 0.3 * tall
+    out = (center - out_w * scale / 2, o_top, out_w * scale, out_h * scale)
+    bias = (node_x - 0.9 * wide, node_y)
+    for (ix, iy, iw, ih), (_, ky), (_, my, _, mh) in zip(inputs, kernels, mids, strict=True):
+        col_x = ix + iw / 2
         edges += [
-            [(node_x, node_y - node / 2), (node_x, o_top)],
-            [(bias[0] + cell * 0.6, node_y), (node_x - node / 2, node_y)],
+            [(col_x, iy - ih), (col_x, ky)],
+            [(col_x, ky - kh * cell), (col_x, my)],
+            [(col_x, my - mh), (node_x, node_y + node / 2)],
         ]
-        head_x = margin - 0.12 * wide
-        heads = [
-            (head_x, -height / 2, "input\nchannels"),
-            (head_x, k_top - kh * cell / 2, "kernel\nslices"),
-            (head_x, m_top - out_h / 2, "intermediate\nresults"),
-            (head_x, o_top - out[3] / 2, "output"),
-        ]
-        bounds = (
-            0.0,
-            margin + channels * pitch - (pitch - wide) + 0.04 * wide,
-            o_top - out[3] - 0.45 * tall,
-            tall * 0.35,
-        )
-    return dict(
-        inputs=inputs,
-        kernels=kernels,
-        mids=mids,
-        out=out,
-        node=(node_x, node_y),
-        node_size=node,
-        bias=bias,
-        cell=cell,
-        edges=edges,
-        heads=heads,
-        bounds=bounds,
-        rows=channels <= ROWS_UP_TO,
+    edges += [
+        [(node_x, node_y - node / 2), (node_x, o_top)],
+        [(bias[0] + cell * 0.6, node_y), (node_x - node / 2, node_y)],
+    ]
+    head_x = margin - 0.12 * wide
+    heads = [
+        (head_x, -height / 2, "input\nchannels"),
+        (head_x, k_top - kh * cell / 2, "kernel\nslices"),
+        (head_x, m_top - out_h / 2, "intermediate\nresults"),
+        (head_x, o_top - out[3] / 2, "output"),
+    ]
+    bounds = (
+        0.0,
+        margin + channels * pitch - (pitch - wide) + 0.04 * wide,
+        o_top - out[3] - 0.45 * tall,
+        tall * 0.35,
     )
+    return dict(inputs=inputs, kernels=kernels, mids=mids, out=out, node=(node_x, node_y), node_size=node,
+                bias=bias, edges=edges, heads=heads, bounds=bounds)
 
 
 def _placeholder(dtype=np.float32) -> np.ndarray:
