@@ -356,8 +356,13 @@ def test_signs_of_weights_do_not_rest_on_colour_alone(browser_page):
         assert "\u2212" in signs and "+" in signs
 
     page = open_book(browser_page, "book/08_flatten_and_output")
-    # a flatten unit's edges reach every class, with weights of both signs
-    page.evaluate("() => { window.__model('flatten:focus').data = {kind: ['unit'], index: [7]}; }")
+    # a flatten unit's edges reach every class, with weights of both signs; the unit is the picture's
+    # strongest (a zero unit's readout says that none of its edges matters, whatever the picture)
+    page.evaluate("""() => {
+        const values = Array.from(window.__model('flatten:units').data.value);
+        const unit = values.reduce((best, v, i) => (Math.abs(v) > Math.abs(values[best]) ? i : best), 0);
+        window.__model('flatten:focus').data = {kind: ['unit'], index: [unit]};
+    }""")
     page.evaluate("() => window.__model('flatten:draw').execute(null)")
     weights, dashes = page.evaluate("""() => { const w = Array.from(window.__model('flatten:edges').data.weight);
         return [w, Array.from(window.__model('flatten:negative-dashed').v_compute(w), (d) => Array.from(d))]; }""")
