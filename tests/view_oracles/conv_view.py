@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from explainer_core.arithmetic.network import LayerSpec
 from explainer_core.arithmetic.trace import Trace
-from explainer_core.views.conv_view import _layout
+from explainer_core.views.conv_view import _kernel_columns, _label_columns, _layout
 from explainer_core.views.kit import channel_name, check_index, conv_step, fmt
 
 __all__ = ["conv_elastic_data", "readout_html"]
@@ -38,8 +38,6 @@ def conv_elastic_data(trace: Trace, layer: str | None = None, neuron: int = 0) -
     g = _layout(spec, channels)
     parts = trace.intermediates[spec.name][neuron]
     output = trace.outputs[spec.name][:, :, neuron]
-    kernel = spec.kernel[:, :, :, neuron]
-    (kh, kw), cell = spec.window, g["cell"]
     names = [channel_name(trace, spec, c) for c in range(channels)]
 
     inputs = dict(
@@ -62,43 +60,11 @@ def conv_elastic_data(trace: Trace, layer: str | None = None, neuron: int = 0) -
         role=["intermediate"] * channels + ["output"],
     )
 
-    k = dict(x=[], y=[], size=[], value=[], channel=[], row=[], col=[], role=[])
-    for c, (kx, ky) in enumerate(g["kernels"]):
-        for i in range(kh):
-            for j in range(kw):
-                for column_, value in zip(
-                    ("x", "y", "size", "value", "channel", "row", "col", "role"),
-                    (kx + (j + 0.5) * cell, ky - (i + 0.5) * cell, cell, float(kernel[i, j, c]), c, i, j, "weight"),
-                    strict=True,
-                ):
-                    k[column_].append(value)
-    for column_, value in zip(
-        ("x", "y", "size", "value", "channel", "row", "col", "role"),
-        (g["bias"][0], g["bias"][1], cell * 1.2, float(spec.bias[neuron]), -1, -1, -1, "bias"),
-        strict=True,
-    ):
-        k[column_].append(value)
-
+    # the kernel, the edges and the labels do not depend on the picture: the view's own skeleton
+    k = _kernel_columns(spec, neuron, g)
     edges = dict(xs=[[p[0] for p in e] for e in g["edges"]], ys=[[p[1] for p in e] for e in g["edges"]])
 
-    label_gap = max(g["inputs"][0][3], g["out"][3]) * 0.05
-    texts = [(hx, hy, text, "head") for hx, hy, text in g["heads"]]
-    for c in range(channels):
-        ix, iy, iw, _ = g["inputs"][c]
-        texts.append((ix + iw / 2, iy + label_gap, names[c] if g["rows"] else str(c), "map"))
-        if g["rows"]:
-            mx, my, mw, _ = g["mids"][c]
-            texts.append((mx + mw / 2, my + label_gap, f"channel {c} ∗ kernel", "map"))
-    ox, oy, ow, oh = g["out"]
-    if g["rows"]:
-        texts.append((ox + ow / 2, oy + label_gap, f"{spec.name} · neuron {neuron}", "neuron"))
-    else:
-        texts.append((ox + ow / 2, oy - oh - label_gap, f"{spec.name} · neuron {neuron}", "neuron_below"))
-    bx, by = g["bias"]
-    texts.append((bx, by - cell * 0.65, "bias", "below"))
-    labels = dict(
-        x=[t[0] for t in texts], y=[t[1] for t in texts], text=[t[2] for t in texts], kind=[t[3] for t in texts]
-    )
+    labels = _label_columns(spec, neuron, g, names)
     return dict(inputs=inputs, maps=maps, kernel=k, edges=edges, labels=labels)
 
 

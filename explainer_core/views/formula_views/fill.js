@@ -15,11 +15,7 @@
 // position (the slider's callback), slider, meta (kind, layer, neuron, channel).
 const m = meta instanceof Map ? Object.fromEntries(meta) : meta;
 const {trace} = cb_data;
-const network = trace.network;
-const index = network.layerNames.indexOf(m.layer);
-const step = network.layers[index];
-const previous = index > 0 ? network.layers[index - 1].name : null;
-const x = index === 0 ? trace.image : trace.outputs[previous];
+const {index, step, previous, x} = window.ExplainerKit.stepInput(trace, m.layer);
 const [height, width, channels] = step.inputShape;
 const [outH, outW, depth] = step.outputShape;
 const {fmt} = window.ExplainerKit;

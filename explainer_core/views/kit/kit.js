@@ -10,6 +10,7 @@
  *   sig(v)                 four significant digits, ×10ⁿ outside [0.001, 100000) (softmax terms)
  *   windowOrigin(m, p)     the sliding-window rule: output pixel p's row, column and window origin
  *   windowNearest(m, r, c) its inverse for the pointer: the output pixel whose window is centred nearest
+ *   stepInput(trace, layer) a step of a trace and the values it reads
  *   grid, plane            image columns of the right kind (a Bokeh NDArray), rows top first
  *   scaleGroups, colorRanges, inputRange, targetRange   the colour ranges of explainer_core/arithmetic/scales.py
  *   presetRanges, colourOnce               recolour many images at the cost of one
@@ -82,6 +83,17 @@
     const r = Math.round((row + m.pt - (m.kh - 1) / 2) / m.sh);
     const c = Math.round((col + m.pl - (m.kw - 1) / 2) / m.sw);
     return Math.max(0, Math.min(r, m.out_h - 1)) * m.out_w + Math.max(0, Math.min(c, m.out_w - 1));
+  }
+
+  /**
+   * Step ``layer`` of a trace and what it reads: {index, step, previous (the step before, or null),
+   * x (its input: the picture for the first step, else the previous step's output)}.
+   */
+  function stepInput(trace, layer) {
+    const network = trace.network;
+    const index = network.layerNames.indexOf(layer);
+    const previous = index > 0 ? network.layers[index - 1].name : null;
+    return {index, step: network.layers[index], previous, x: index === 0 ? trace.image : trace.outputs[previous]};
   }
 
   /** A new (h, w) image column value of the same kind (a Bokeh NDArray) as ``like``. */
@@ -397,6 +409,6 @@
     });
   }
 
-  root.ExplainerKit = {fmt, signed, percent, sig, windowOrigin, windowNearest, grid, plane, MODES, scaleGroups, colorRanges, inputRange,
+  root.ExplainerKit = {fmt, signed, percent, sig, windowOrigin, windowNearest, stepInput, grid, plane, MODES, scaleGroups, colorRanges, inputRange,
                        targetRange, presetRanges, colourOnce, colourRgba, ready, describePlots};
 })(window);
