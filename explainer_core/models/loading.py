@@ -80,8 +80,19 @@ def save_model_atomically(model: keras.Model, path: str | os.PathLike, card: dic
 # -- loading --------------------------------------------------------------------------
 
 
-def load_model(path: str | os.PathLike | None = None, class_names: tuple[str, ...] | None = None) -> LoadedModel:
+def load_model(
+    path: str | os.PathLike | None = None,
+    class_names: tuple[str, ...] | None = None,
+    *,
+    sequential_only: bool = True,
+) -> LoadedModel:
     """Load a Tiny VGG (or any sequential CNN the book can explain) from any format we accept.
+
+    With ``sequential_only=False`` any Keras classifier loads (skip connections,
+    concatenations, batch normalisation: the zoo), for the comparison part's
+    explanations; the first part's step-by-step views still need a sequential
+    chain of the layers they can show, and refuse the others with a message that
+    says which views can show them.
 
     ``path`` may be a ``.keras`` file, a legacy ``.h5`` file, or a TensorFlow.js
     layers model (its ``model.json`` or the folder holding it, with its weight
@@ -112,7 +123,8 @@ def load_model(path: str | os.PathLike | None = None, class_names: tuple[str, ..
         raise ModelLoadError(
             f"{source.name}: unknown model format. Use a .keras or .h5 file, or a TensorFlow.js model.json."
         )
-    check_supported(keras_model)
+    if sequential_only:
+        check_supported(keras_model)
 
     card_file = card_path(source / "model.json" if source.is_dir() else source)
     card = {}
@@ -186,4 +198,16 @@ def check_supported(keras_model: keras.Model) -> None:
     """
     from ..arithmetic.network import Network
 
-    Network.from_keras(keras_model)
+    try:
+        Network.from_keras(keras_model)
+    except ModelLoadError as exc:
+        raise ModelLoadError(f"{exc} {COMPARISON_ONLY}") from None
+
+
+#: What a model the step-by-step views cannot show can still be used for.
+COMPARISON_ONLY = (
+    "The CNN Explainer views (overview, elastic, formula, flatten and softmax views) show only a chain of "
+    "Conv2D, ReLU, MaxPooling2D, Flatten and Dense layers; the comparison views (class activation maps, "
+    "similarity, accuracy and distribution views) can show this model: load it with "
+    "load_model(path, sequential_only=False)."
+)

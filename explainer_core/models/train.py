@@ -31,7 +31,7 @@ import tensorflow as tf  # noqa: E402
 
 from ..data.tiny_imagenet import TinyImageNet  # noqa: E402
 from ..errors import ExplainerError, TrainingError  # noqa: E402
-from .loading import SHIPPED_MODEL, build_tiny_vgg, card_path, save_model_atomically
+from .loading import SHIPPED_MODEL, card_path, save_model_atomically
 
 #: The project's bar for the shipped model: top-1 on the validation images (the original reaches 69.6 %).
 ACCURACY_BAR = 0.74
@@ -43,7 +43,11 @@ DEFAULTS = dict(
     weight_decay=1e-4,
     patience=30,
     seed=20201,
+    schedule="plateau",
+    distil_weight=0.7,
+    temperature=4.0,
 )
+SCHEDULES = ("plateau", "cosine")
 _HELP = dict(
     epochs="most epochs to run; early stopping may end sooner",
     batch_size="training images per step",
@@ -51,6 +55,10 @@ _HELP = dict(
     weight_decay="AdamW's weight decay, 0 or more",
     patience="epochs without a better validation accuracy before stopping",
     seed="seed of the weights, the shuffling and the augmentation",
+    schedule="learning-rate schedule: 'plateau' halves it when the validation loss stalls, 'cosine' decays it "
+    "to zero over --epochs without looking at the validation images",
+    distil_weight="with --teacher: share of the loss that follows the teacher's softened outputs (0 to 1)",
+    temperature="with --teacher: the softening temperature of both networks' outputs (Hinton et al., 2015)",
 )
 
 
@@ -77,6 +85,11 @@ def check_settings(
     seed: int,
     limit_per_class: int | None = None,
     overwrite: bool = False,
+    schedule: str = "plateau",
+    architecture: str = "tiny_vgg",
+    teacher: str | os.PathLike | None = None,
+    distil_weight: float = 0.7,
+    temperature: float = 4.0,
 ) -> Path:
     """Refuse, before any data is read, what would fail (or waste a run) later; return the output path.
 
@@ -90,6 +103,19 @@ def check_settings(
     _whole("seed", seed, 0, 2**32 - 1)  # what NumPy's generator accepts
     if limit_per_class is not None:
         _whole("limit-per-class", limit_per_class, 1)
+    if schedule not in SCHEDULES:
+        raise TrainingError(f"--schedule must be one of {', '.join(SCHEDULES)}, not {schedule!r}.")
+    from .zoo import ZOO
+
+    if architecture not in ZOO:
+        raise TrainingError(f"--model must be one of the zoo's networks ({', '.join(ZOO)}), not {architecture!r}.")
+    if teacher is not None:
+        _real("distil-weight", distil_weight, positive=False)
+        if distil_weight > 1:
+            raise TrainingError(f"--distil-weight must be from 0 to 1, not {distil_weight!r}.")
+        _real("temperature", temperature, positive=True)
+        if not Path(teacher).is_file():
+            raise TrainingError(f"--teacher {teacher}: there is no model file there.")
     return check_output(out, overwrite)
 
 
@@ -149,7 +175,9 @@ def augmenter(seed: int) -> keras.Sequential:
     )
 
 
-def _dataset(images: np.ndarray, labels: np.ndarray, batch_size: int, seed: int, augment: bool):
+def _dataset(images: np.ndarray, labels: np.ndarray, batch_size: int, seed: int, augment: bool, teacher=None):
+    """Batches of pictures in [0, 1] and their labels; with a ``teacher``, each label row is
+    the one-hot class followed by the teacher's probabilities for the same (augmented) picture."""
     data = tf.data.Dataset.from_tensor_slices((images, labels))
     if augment:
         data = data.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
@@ -157,7 +185,42 @@ def _dataset(images: np.ndarray, labels: np.ndarray, batch_size: int, seed: int,
     if augment:
         aug = augmenter(seed)
         data = data.map(lambda x, y: (tf.clip_by_value(aug(x, training=True), 0.0, 1.0), y))
+    if teacher is not None:
+        classes = int(teacher.output_shape[-1])
+
+        def with_teacher(x, y):
+            soft = tf.cast(teacher(x, training=False), tf.float32)
+            return x, tf.concat([tf.one_hot(tf.cast(y, tf.int32), classes), soft], axis=-1)
+
+        data = data.map(with_teacher)
     return data.prefetch(tf.data.AUTOTUNE)
+
+
+def distillation_loss(distil_weight: float, temperature: float):
+    """Hinton et al. (2015): (1 - w) cross-entropy with the labels + w T^2 KL(teacher_T || student_T).
+
+    The student ends in a softmax, so its tempered distribution is taken from
+    its probabilities: softmax(z / T) is proportional to p ** (1 / T).
+    """
+
+    def soften(p):
+        logp = tf.math.log(tf.clip_by_value(p, 1e-7, 1.0)) / temperature
+        return tf.nn.softmax(logp, axis=-1)
+
+    def loss(target, predicted):
+        classes = predicted.shape[-1]
+        hard, teacher = target[:, :classes], target[:, classes:]
+        cross_entropy = keras.losses.categorical_crossentropy(hard, predicted)
+        kl = keras.losses.kl_divergence(soften(teacher), soften(predicted))
+        return (1 - distil_weight) * cross_entropy + distil_weight * temperature**2 * kl
+
+    return loss
+
+
+def _accuracy_of_first_half(target, predicted):
+    """Top-1 accuracy when the label row is the one-hot class followed by the teacher's output."""
+    classes = predicted.shape[-1]
+    return keras.metrics.categorical_accuracy(target[:, :classes], predicted)
 
 
 def evaluate(model: keras.Model, images: np.ndarray, labels: np.ndarray, num_classes: int) -> dict:
@@ -186,6 +249,11 @@ def train(
     limit_per_class: int | None = None,
     verbose: int = 1,
     overwrite: bool = False,
+    schedule: str = "plateau",
+    architecture: str = "tiny_vgg",
+    teacher: str | os.PathLike | None = None,
+    distil_weight: float = 0.7,
+    temperature: float = 4.0,
 ) -> dict:
     """Train, save ``out`` and its card, and return the card.
 
@@ -201,7 +269,14 @@ def train(
         seed=seed,
         limit_per_class=limit_per_class,
         overwrite=overwrite,
+        schedule=schedule,
+        architecture=architecture,
+        teacher=teacher,
+        distil_weight=distil_weight,
+        temperature=temperature,
     )
+    from .zoo import ZOO, multiply_adds
+
     keras.utils.set_random_seed(seed)
     tf.config.experimental.enable_op_determinism()
     dataset = TinyImageNet(data)
@@ -209,31 +284,51 @@ def train(
     val_split = dataset.load("val", limit_per_class=limit_per_class)
     num_classes = len(dataset.wnids)
 
-    model = build_tiny_vgg(num_classes=num_classes)
+    entry = ZOO[architecture]
+    model = entry.build(tuple(train_split.images.shape[1:]), num_classes)
+    teacher_model = None
+    if teacher is not None:
+        from .loading import load_model
+
+        teacher_model = load_model(teacher, sequential_only=False).keras_model
+        teacher_model.trainable = False
+    steps = math.ceil(len(train_split.labels) / batch_size)
+    rate = keras.optimizers.schedules.CosineDecay(learning_rate, epochs * steps) if schedule == "cosine" else learning_rate
     model.compile(
-        optimizer=keras.optimizers.AdamW(learning_rate, weight_decay=weight_decay),
-        loss="sparse_categorical_crossentropy",
-        metrics=["accuracy"],
+        optimizer=keras.optimizers.AdamW(rate, weight_decay=weight_decay),
+        loss=distillation_loss(distil_weight, temperature) if teacher_model else "sparse_categorical_crossentropy",
+        metrics=[_accuracy_of_first_half if teacher_model else "accuracy"],
     )
     callbacks = [
         keras.callbacks.EarlyStopping(
-            monitor="val_accuracy", patience=patience, restore_best_weights=True, mode="max"
+            monitor="val_accuracy" if not teacher_model else "val__accuracy_of_first_half",
+            patience=patience,
+            restore_best_weights=True,
+            mode="max",
         ),
-        keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=8, min_lr=1e-5),
     ]
+    if schedule == "plateau":
+        callbacks.append(
+            keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=8, min_lr=1e-5)
+        )
     started = time.perf_counter()
     history = model.fit(
-        _dataset(train_split.images, train_split.labels, batch_size, seed, augment=True),
-        validation_data=_dataset(val_split.images, val_split.labels, 256, seed, augment=False),
+        _dataset(train_split.images, train_split.labels, batch_size, seed, augment=True, teacher=teacher_model),
+        validation_data=_dataset(val_split.images, val_split.labels, 256, seed, augment=False, teacher=teacher_model),
         epochs=epochs,
         callbacks=callbacks,
         verbose=verbose,
     )
     seconds = time.perf_counter() - started
-    val_acc = history.history["val_accuracy"]
+    val_acc = next(values for key, values in history.history.items() if key.startswith("val_") and "acc" in key)
 
     card = {
-        "name": "Tiny VGG",
+        "name": "Tiny VGG" if architecture == "tiny_vgg" else architecture,
+        "family": entry.family,
+        "question": entry.why,
+        "builder": f"explainer_core.models.zoo.{entry.build.__name__}",
+        "parameters": int(model.count_params()),
+        "multiply_adds": int(multiply_adds(model)),
         "architecture": [layer.name for layer in model.layers],
         "input_shape": list(model.input_shape[1:]),
         "class_names": list(dataset.class_names),
@@ -254,9 +349,21 @@ def train(
             "learning_rate": learning_rate,
             "weight_decay": weight_decay,
             "early_stopping_patience": patience,
-            "lr_schedule": "halve on validation-loss plateau (8 epochs)",
+            "lr_schedule": "halve on validation-loss plateau (8 epochs)"
+            if schedule == "plateau"
+            else "cosine decay to zero over epochs_max",
             "augmentation": [type(layer).__name__ for layer in augmenter(seed).layers],
             "seed": seed,
+        },
+        "distillation": None
+        if teacher is None
+        else {
+            "teacher": Path(teacher).name,
+            "teacher_sha256": _sha256(Path(teacher)),
+            "distil_weight": distil_weight,
+            "temperature": temperature,
+            "recipe": "Hinton et al. (2015): the teacher sees the same augmented pictures; validation images "
+            "are used only for early stopping",
         },
         "train_accuracy": evaluate(model, train_split.images, train_split.labels, num_classes)["top1"],
         "validation": evaluate(model, val_split.images, val_split.labels, num_classes),
@@ -276,6 +383,12 @@ def train(
     with _ctrl_c_held():
         save_model_atomically(model, out, card)
     return card
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 class _Parser(argparse.ArgumentParser):
@@ -315,6 +428,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--overwrite", action="store_true", help="replace --out and its card if they exist")
     parser.add_argument("--limit-per-class", type=int, help="use only this many images per class (smoke runs)")
+    parser.add_argument("--model", default="tiny_vgg", help="the zoo network to train (default: tiny_vgg)")
+    parser.add_argument("--teacher", help="a trained .keras model to distil into this one (knowledge distillation)")
     for name, value in DEFAULTS.items():
         parser.add_argument(
             f"--{name.replace('_', '-')}", type=type(value), default=value, help=f"{_HELP[name]} (default: {value})"
@@ -334,6 +449,11 @@ def main(argv: list[str] | None = None) -> int:
             limit_per_class=args.limit_per_class,
             verbose=1 if sys.stdout.isatty() else 2,
             overwrite=args.overwrite,
+            schedule=args.schedule,
+            architecture=args.model,
+            teacher=args.teacher,
+            distil_weight=args.distil_weight,
+            temperature=args.temperature,
         )
     except ExplainerError as exc:
         print(f"error: {exc}", file=sys.stderr)
