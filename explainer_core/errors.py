@@ -39,3 +39,7 @@ class HyperparameterError(ExplainerError, ValueError):
 
 class TraceError(ExplainerError, ValueError):
     """A request to the forward trace that does not fit the network."""
+
+
+class ExplanationError(ExplainerError, ValueError):
+    """A request to an explanation method or a comparison measure that cannot work (method, class, layer, image)."""
