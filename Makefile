@@ -9,7 +9,7 @@ ifneq ($(wildcard $(SHARED_DATA)),)
 export CNN_EXPLAINER_DATA ?= $(SHARED_DATA)
 endif
 
-.PHONY: install book serve chromium test test-no-browser lint bench clean
+.PHONY: install book serve chromium test test-no-browser lint bench clean zoo
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,11 @@ test: install chromium
 
 test-no-browser: install
 	$(BIN)/pytest -m "not browser"
+
+# Train every zoo member that is missing (about 2 hours on 2 cores; ZOO="resnet_mini vgg_mini" for some,
+# ZOO_FLAGS=--overwrite to retrain what exists). Progress and each epoch are printed.
+zoo: install
+	$(BIN)/python -m explainer_core.models.train_zoo $(ZOO) $(ZOO_FLAGS)
 
 lint:
 	$(BIN)/ruff check explainer_core tests benchmarks

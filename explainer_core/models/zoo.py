@@ -24,11 +24,12 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import keras
 from keras import layers
 
-from .loading import MODEL_DIR, build_tiny_vgg
+from .loading import MODEL_DIR, SHIPPED_MODEL, LoadedModel, build_tiny_vgg, load_model
 
 ZOO_DIR = MODEL_DIR / "zoo"
 BN_MOMENTUM = 0.9
@@ -49,8 +50,13 @@ class ZooEntry:
     learning_rate: float = 2e-3
 
     @property
-    def path(self):
-        return ZOO_DIR / f"{self.name}.keras"
+    def path(self) -> Path:
+        """Where the trained member lives; the zoo's Tiny VGG is the book's own model."""
+        return SHIPPED_MODEL if self.name == "tiny_vgg" else ZOO_DIR / f"{self.name}.keras"
+
+    def load(self) -> LoadedModel:
+        """The trained member, through the book's one loader (non-sequential members allowed)."""
+        return load_model(self.path, sequential_only=False)
 
 
 def _bn_relu(x, name: str):
@@ -331,6 +337,11 @@ ZOO: dict[str, ZooEntry] = {
         ZooEntry("shufflenet_mini", "ShuffleNet", shufflenet_mini, "grouped convolutions, shuffled"),
     )
 }
+
+
+def trained_members() -> list[ZooEntry]:
+    """The members whose weights are on disk, in the zoo's order."""
+    return [entry for entry in ZOO.values() if entry.path.exists()]
 
 
 def multiply_adds(model: keras.Model) -> int:
