@@ -135,21 +135,33 @@ class Network:
             raise ModelLoadError("The model has not been built yet: start it with keras.Input(shape=...).") from None
         if len(inputs or ()) != 1 or len(outputs or ()) != 1:
             raise ModelLoadError("The book explains models with exactly one input and one output.")
-        if not isinstance(model, keras.Sequential):
-            _check_chain(model)
         input_shape = tuple(model.inputs[0].shape[1:])
         if len(input_shape) != 3 or any(d is None for d in input_shape):
             raise ModelLoadError(
                 f"The model's input must be an image of fixed (height, width, channels); it is {input_shape}."
             )
         input_shape = tuple(int(d) for d in input_shape)
-        builder = _Builder(input_shape)
-        for layer in model.layers:
-            builder.add(layer)
-        steps = builder.finish()
+        try:
+            if not isinstance(model, keras.Sequential):
+                _check_chain(model)
+            builder = _Builder(input_shape)
+            for layer in model.layers:
+                builder.add(layer)
+            steps = builder.finish()
+        except ModelLoadError as exc:
+            raise ModelLoadError(f"{exc} {COMPARISON_ONLY}") from None
         if class_names is not None:
             class_names = check_class_names(class_names, steps[-1].output_shape[-1])
         return cls(name=model.name, input_shape=input_shape, layers=steps, class_names=class_names)
+
+
+#: What a model the step-by-step views cannot show can still be used for.
+COMPARISON_ONLY = (
+    "The CNN Explainer views (overview, elastic, formula, flatten and softmax views) show only a chain of "
+    "Conv2D, ReLU, MaxPooling2D, Flatten and Dense layers; the comparison views (class activation maps, "
+    "similarity, accuracy and distribution views) can show this model: load it with "
+    "load_model(path, sequential_only=False)."
+)
 
 
 def check_class_names(names, num_classes: int, origin: str = "class_names") -> tuple[str, ...]:

@@ -198,16 +198,4 @@ def check_supported(keras_model: keras.Model) -> None:
     """
     from ..arithmetic.network import Network
 
-    try:
-        Network.from_keras(keras_model)
-    except ModelLoadError as exc:
-        raise ModelLoadError(f"{exc} {COMPARISON_ONLY}") from None
-
-
-#: What a model the step-by-step views cannot show can still be used for.
-COMPARISON_ONLY = (
-    "The CNN Explainer views (overview, elastic, formula, flatten and softmax views) show only a chain of "
-    "Conv2D, ReLU, MaxPooling2D, Flatten and Dense layers; the comparison views (class activation maps, "
-    "similarity, accuracy and distribution views) can show this model: load it with "
-    "load_model(path, sequential_only=False)."
-)
+    Network.from_keras(keras_model)
