@@ -81,7 +81,7 @@ def project_classes(distances: np.ndarray, seed: int = 0, perplexity: float | No
 
 
 def project_images(probabilities: np.ndarray, seed: int = 0, perplexity: float | None = None) -> np.ndarray:
-    """The (M, 2) t-SNE positions of M pictures from their softmax vectors (Euclidean distances).
+    """The (M, 2) t-SNE positions of M pictures from their softmax vectors (Euclidean distances, PCA start).
 
     The default perplexity is scikit-learn's 30, lowered to M / 3 for fewer
     than 90 pictures so that it stays below their number.

@@ -11,6 +11,8 @@ nicer.
 
 Choices, as in RISE unless said:
 
+* the target class is the caller's (RISE scores the class the model
+  predicts for the whole picture, as the explanation methods do by default);
 * pixels are ranked by map value, highest first; equal values keep raster
   order (row by row), so the result is the same on every run;
 * ``steps`` equal steps from 0 to every pixel (fraction 0, 1/steps, ..., 1),
@@ -69,7 +71,11 @@ def deletion_curve(model, pictures, maps, target, steps: int = DEFAULT_STEPS, ba
 def insertion_curve(
     model, pictures, maps, target, steps: int = DEFAULT_STEPS, blur_sigma: float | None = None, batch_size: int = 256
 ) -> Curve:
-    """The target's probability as the top 0, 1/steps, ..., all of the pixels are put back into a blurred copy."""
+    """The target's probability as the top 0, 1/steps, ..., all of the pixels are put back into a blurred copy.
+
+    The blur is Gaussian with ``blur_sigma`` pixels, by default 1/16 of the
+    picture's side (4 pixels on 64x64); arguments as for :func:`deletion_curve`.
+    """
     pixels, values, single = _check_pictures(pictures, maps)
     sigma = BLUR_FRACTION * min(pixels.shape[1:3]) if blur_sigma is None else float(blur_sigma)
     if not sigma > 0:
