@@ -211,6 +211,20 @@ class TinyImageNet:
             raise DatasetError(f"No validation images for {', '.join(empty)} in {self.path}.")
         return files
 
+    def gallery_files(self, per_class: int = 2) -> list[tuple[str, int]]:
+        """The book's gallery: the first ``per_class`` validation images of each class, in class order.
+
+        One rule for every page and file that shows "the gallery" (the picker, the
+        precomputed explanations), so they always mean the same photos.
+        """
+        taken: dict[int, int] = {}
+        chosen = []
+        for name, label in self.val_files():
+            if taken.get(label, 0) < per_class:
+                taken[label] = taken.get(label, 0) + 1
+                chosen.append((name, label))
+        return sorted(chosen, key=lambda item: item[1])
+
     def load(self, split: str, size: tuple[int, int] = (64, 64), limit_per_class: int | None = None) -> Split:
         """Decode a split ("train" or "val") into memory, preprocessed to ``size``."""
         if split not in ("train", "val"):

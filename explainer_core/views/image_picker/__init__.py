@@ -59,13 +59,11 @@ def gallery_images(per_class: int = 2, thumb: int = 48) -> tuple[GalleryImage, .
         data = None
     images = []
     if data is not None:
-        taken: dict[int, int] = {}
-        for name, label in data.val_files():
-            if taken.get(label, 0) < per_class:
-                taken[label] = taken.get(label, 0) + 1
-                raw = data.read_bytes(name)
-                images.append(GalleryImage(data.class_names[label], raw, "image/jpeg", fit_rgb(raw, (thumb, thumb))))
-        return tuple(sorted(images, key=lambda image: data.class_names.index(image.label)))
+        return tuple(
+            GalleryImage(data.class_names[label], raw, "image/jpeg", fit_rgb(raw, (thumb, thumb)))
+            for name, label in data.gallery_files(per_class)
+            for raw in (data.read_bytes(name),)
+        )
     from skimage import data as skdata
 
     for label, loader in (("espresso", skdata.coffee), ("not a class: cat", skdata.chelsea),
