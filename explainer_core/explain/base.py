@@ -192,7 +192,7 @@ def probe(model: keras.Model, layer: str | None) -> Probe:
         undo = _logit_head(model.layers[-1])
         head = _node_inputs(model.outputs[0])[0] if undo else model.outputs[0]
         outputs = [_output_on_path(model, layer), head] if layer else head
-        cache[layer] = Probe(keras.Model(model.inputs, outputs), undo, layer)
+        cache[layer] = Probe(keras.Model(model.inputs[0], outputs), undo, layer)
     return cache[layer]
 
 
@@ -236,9 +236,11 @@ def check_images(images, shape: tuple[int, int, int]) -> np.ndarray:
         return array.astype(np.float32) / 255.0
     if not np.issubdtype(array.dtype, np.floating):
         raise ExplanationError(f"Images must be uint8 (0-255) or floats in [0, 1], not {array.dtype}.")
-    if not np.isfinite(array).all() or array.min() < -1e-6 or array.max() > 1 + 1e-6:
+    if not np.isfinite(array).all():
+        raise ExplanationError("Some pixel values are not numbers (NaN or infinity); give pixels in [0, 1].")
+    if array.min() < -1e-6 or array.max() > 1 + 1e-6:
         raise ExplanationError(
-            f"Pixel values must lie in [0, 1] (these span {np.nanmin(array):g} to {np.nanmax(array):g}); "
+            f"Pixel values must lie in [0, 1] (these span {array.min():g} to {array.max():g}); "
             "divide 0-255 values by 255, or use prepare_image()."
         )
     return np.clip(array, 0.0, 1.0).astype(np.float32)
