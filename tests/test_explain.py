@@ -59,13 +59,13 @@ def coffee(coffee_uint8):
 # -- networks made by hand ---------------------------------------------------------------
 
 
-def cam_network(seed: int = 0) -> keras.Model:
+def cam_network(seed: int = 0, activation: str | None = "relu") -> keras.Model:
     """The architecture CAM was defined for (Zhou et al., 2016): last convolution, global average pool, dense.
 
     'same' padding keeps the maps at the input's 8x8, so no upsampling stands between us and the definition.
     """
     inputs = keras.Input((8, 8, 3), name="input")
-    x = keras.layers.Conv2D(4, 3, padding="same", activation="relu", name="conv")(inputs)
+    x = keras.layers.Conv2D(4, 3, padding="same", activation=activation, name="conv")(inputs)
     x = keras.layers.GlobalAveragePooling2D(name="gap")(x)
     outputs = keras.layers.Dense(3, activation="softmax", name="output")(x)
     return seed_weights(keras.Model(inputs, outputs), seed)
@@ -153,6 +153,27 @@ def test_gradcam_equals_cam_on_a_global_average_pooling_network():
     for target in range(3):
         cam = normalised((activations @ dense[:, target])[None])
         np.testing.assert_allclose(explain("gradcam", model, image, target=target), cam, atol=1e-5)
+
+
+def test_scorecam_weights_are_the_probabilities_of_the_masked_pictures():
+    """Wang et al. (2020): w_k = softmax(f(X o s(A_k)))_c; a constant map shows no place: w = 0.
+
+    Without a ReLU the maps can be negative, so the constant channel 3 (-2 everywhere) would, if weighted,
+    shift the sum below zero where the ReLU clips it, and the map would change.
+    """
+    model = cam_network(activation=None)
+    kernel, bias = model.get_layer("conv").get_weights()
+    kernel[..., 3], bias[3] = 0.0, -2.0
+    model.get_layer("conv").set_weights([kernel, bias])
+    image = np.random.default_rng(7).random((8, 8, 3), dtype=np.float32)
+    activations = keras.Model(model.input, model.get_layer("conv").output)(image[None])[0].numpy()
+    low, high = activations.min(axis=(0, 1)), activations.max(axis=(0, 1))
+    masks = (activations - low) / np.where(high > low, high - low, 1)
+    masked = image[None] * np.moveaxis(masks, -1, 0)[..., None]  # one picture per channel
+    for target in range(3):
+        weights = np.where(high > low, model.predict(masked, verbose=0)[:, target], 0)
+        expected = normalised((activations @ weights)[None])
+        np.testing.assert_allclose(explain("scorecam", model, image, target=target), expected, atol=1e-5)
 
 
 def test_smooth_gradcam_pp_without_noise_is_gradcam_pp():

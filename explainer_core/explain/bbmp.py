@@ -7,13 +7,18 @@ while making the class probability drop:
     min_m  lambda_1 mean|1 - m| + lambda_2 TV_beta(m) + p_c(x o Up(m) + blur(x) o (1 - Up(m)) + noise)
 
 with TV_beta(m) = mean |m_i - m_i+1|^beta over rows plus the same over columns. The map is 1 - m: high
-where deleting the pixels destroys the class. The settings are those of the public code VAC-CNN
-uses: a mask of 1/8 of the input side, Adam (learning rate 0.1, PyTorch's betas and epsilon) for 300
-steps from an all-ones mask clipped to [0, 1] after each step, lambda_1 = 0.01, lambda_2 = 0.2,
-beta = 3, and fresh Gaussian noise at each step (std 0.2 on ImageNet-normalised pixels, about 0.045 on
-our [0, 1] pixels), drawn from a fixed seed so the same image gives the same map. The blur is the
-paper's Gaussian (sigma 10 pixels at 224, scaled to the input). BBMP perturbs the input, so it has no
-target layer: ``layer`` is ignored.
+where deleting the pixels destroys the class.
+
+The settings are VAC-CNN's: a mask of 1/8 of the input side, Adam with learning rate 0.1 for 300 steps,
+lambda_1 = 0.01, lambda_2 = 0.2, beta = 3, a blurred and noisy copy. What they leave open follows the
+PyTorch code they derive from (jacobgil/pytorch-explain-black-box): an all-ones start, PyTorch's Adam
+(betas 0.9 and 0.999, epsilon 1e-8), the mask clipped to [0, 1] after each step, fresh Gaussian noise at
+each step. Where we differ: the blur is the paper's Gaussian (sigma 10 pixels at 224, scaled to the
+input) rather than that code's 11-pixel median; its noise is named std 0.2 on ImageNet-normalised pixels
+(about 0.045 on our [0, 1] pixels, which we use), though adding the array to itself doubles it there;
+the mask is upsampled with cells at their centres, like every map here, not corner-aligned; and the
+noise comes from a fixed seed, so the same picture gives the same map. BBMP perturbs the input, so it
+has no target layer: ``layer`` is ignored.
 
     >>> maps = explain("bbmp", model, images)
 """

@@ -6,9 +6,10 @@ image, and the channel's weight is the softmax probability of the target class o
 
     H^k = s(Up(A^k)),    w_k = softmax(f(X o H^k))_c,    L = ReLU(sum_k w_k A^k)
 
-As the authors' code and tf-keras-vis do, the paper's baseline score f(X_b) is not
-subtracted, and a constant map (max = min) masks the whole image to black. All the masked copies of an
-image go through the model as one batch.
+As in the authors' code and tf-keras-vis, the paper's baseline score f(X_b) is not subtracted. As in
+the authors' code, a constant map (max = min), which shows no place, gets weight 0; tf-keras-vis weights
+it by the score of a black picture instead (the same for a dead channel, whose map is all zeros). All
+the masked copies of an image go through the model as one batch.
 
     >>> maps = explain("scorecam", model, images)
 """
@@ -30,8 +31,10 @@ class ScoreCAM(Explainer):
         activations = self.probe.activations(images)
         masks = upsample(activations, self.input_shape[:2])  # (N, H, W, K)
         low = tf.reduce_min(masks, axis=(1, 2), keepdims=True)
-        masks = tf.math.divide_no_nan(masks - low, tf.reduce_max(masks, axis=(1, 2), keepdims=True) - low)
+        span = tf.reduce_max(masks, axis=(1, 2), keepdims=True) - low
+        masks = tf.math.divide_no_nan(masks - low, span)
         masked = images[:, None] * tf.transpose(masks, (0, 3, 1, 2))[..., None]  # (N, K, H, W, C)
         channels = tf.shape(masks)[-1]
         probabilities = self.probe.probabilities(tf.reshape(masked, (-1, *self.input_shape)))
-        return activations, tf.reshape(pick(probabilities, tf.repeat(targets, channels)), (-1, channels))
+        scores = tf.reshape(pick(probabilities, tf.repeat(targets, channels)), (-1, channels))
+        return activations, tf.where(span[:, 0, 0] > 0, scores, 0.0)

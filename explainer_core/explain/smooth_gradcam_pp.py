@@ -8,11 +8,15 @@ over n noisy copies x + N(0, sigma^2) of the image, sigma = noise level x (max x
     alpha^k_ij = D^2_ij / (2 D^2_ij + sum_ab A^k_ab D^3_ij),    w_k = sum_ij alpha^k_ij ReLU(D^1_ij)
 
 A^k are the maps of the image itself; exp(S^c) is taken relative to its largest value over the copies,
-a factor common to all weights of an image. Defaults follow VAC-CNN's code (25 copies) and SmoothGrad
-(noise level 0.15). Where we differ from that code: it draws the noise with sigma = level / (max - min),
-dividing by the input range where SmoothGrad multiplies, and averages 25 normalised maps instead of the
-derivatives; we follow the paper. The noise patterns are drawn once per explainer from a fixed seed, so
-a map does not change from call to call.
+a factor common to all weights of an image. Defaults: 25 copies, as in VAC-CNN's code, and a noise
+level of 0.15, within SmoothGrad's recommended 10-20 % and the default of the widely used
+yiskw713/SmoothGradCAMplusplus. Where we differ from that code: it draws the noise with
+sigma = level / (max x - min x), dividing by the input's range where SmoothGrad multiplies (as VAC-CNN's
+code does), and it averages 25 normalised Grad-CAM++ maps, for the class its first noisy copy predicts,
+where the paper averages the derivatives, for the image's class. We follow the paper. The alphas are
+normalised per channel as in :mod:`.gradcam_pp`, so that without noise the two methods agree.
+The noise patterns are drawn once per explainer from a fixed seed, so a map does not change from call
+to call.
 
     >>> maps = explain("smoothgrad-cam++", model, images)
 """
