@@ -11,9 +11,9 @@ where deleting the pixels destroys the class.
 
 The settings are VAC-CNN's: a mask of 1/8 of the input side, Adam with learning rate 0.1 for 300 steps,
 lambda_1 = 0.01, lambda_2 = 0.2, beta = 3, a blurred and noisy copy. What they leave open follows the
-PyTorch code they derive from (jacobgil/pytorch-explain-black-box): an all-ones start, PyTorch's Adam
-(betas 0.9 and 0.999, epsilon 1e-8), the mask clipped to [0, 1] after each step, fresh Gaussian noise at
-each step. Where we differ: the blur is the paper's Gaussian (sigma 10 pixels at 224, scaled to the
+PyTorch code whose settings these are (jacobgil/pytorch-explain-black-box): an all-ones start, PyTorch's
+Adam (betas 0.9 and 0.999, epsilon 1e-8), the mask clipped to [0, 1] after each step, fresh Gaussian
+noise at each step. Where we differ: the blur is the paper's Gaussian (sigma 10 pixels at 224, scaled to the
 input) rather than that code's 11-pixel median; its noise is named std 0.2 on ImageNet-normalised pixels
 (about 0.045 on our [0, 1] pixels, which we use), though adding the array to itself doubles it there;
 the mask is upsampled with cells at their centres, like every map here, not corner-aligned; and the

@@ -7,10 +7,10 @@ derivatives are powers of the gradient g = dS^c/dA^k: d^n Y^c / (dA^k)^n = exp(S
     alpha^k_ij = g_ij^2 / (2 g_ij^2 + sum_ab A^k_ab g_ij^3),
     w_k = sum_ij alpha^k_ij ReLU(g_ij),        L = ReLU(sum_k w_k A^k)
 
-As the authors' code and tf-keras-vis do, each channel's alphas are divided by their sum over positions
-(the paper's equations do not), and an alpha whose denominator is zero is zero. The factor exp(S^c),
-common to every weight of an image, is left out: it cancels in the min-max normalisation and would
-overflow for logits above about 88.
+As tf-keras-vis does, each channel's alphas are divided by their sum over positions (the authors' code
+sums them only where the gradient is positive; the paper's equations do not divide), and an alpha whose
+denominator is zero is zero. The factor exp(S^c), common to every weight of an image, is left out: it
+cancels in the min-max normalisation and would overflow for logits above about 88.
 
     >>> maps = explain("gradcam++", model, images)
 """
