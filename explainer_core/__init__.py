@@ -4,7 +4,8 @@ Data flows one way: image -> preprocessing -> forward trace -> formula
 explanations -> views -> page, and the folders are those floors: ``data/``
 (Tiny ImageNet and preprocessing), ``models/`` (loading, formats, training),
 ``arithmetic/`` (network, reference ops, trace, formulas, hyperparameters,
-colour ranges), ``views/`` and ``page/`` (embedding, the default picture, the
+colour ranges), ``explain/`` and ``compare/`` (the comparison part: explanation
+methods and measures), ``views/`` and ``page/`` (embedding, the default picture, the
 browser's network, the Sphinx extension). Chapters import the short names here.
 
 Importing the package does not import Keras or Bokeh: the page-level names
@@ -29,6 +30,7 @@ from .errors import (
     DatasetError,
     DownloadError,
     ExplainerError,
+    ExplanationError,
     HyperparameterError,
     ImageError,
     ModelLoadError,
@@ -43,6 +45,8 @@ _LAZY = {
     "example_from": "page.examples",
     "shipped_network": "page.examples",
     "load_model": "models.loading",
+    "explain": "explain",
+    "ZOO": "models.zoo",
 }
 
 
@@ -58,18 +62,21 @@ __all__ = [
     "DatasetError",
     "DownloadError",
     "ExplainerError",
+    "ExplanationError",
     "HyperparameterError",
     "ImageError",
     "ModelLoadError",
     "Network",
     "Trace",
     "TraceError",
+    "ZOO",
     "check_hyperparameters",
     "color_ranges",
     "conv_output_size",
     "default_example",
     "default_trace",
     "example_from",
+    "explain",
     "explain_conv",
     "explain_dense",
     "explain_flatten",
