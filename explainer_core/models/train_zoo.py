@@ -3,6 +3,7 @@
     python -m explainer_core.models.train_zoo                 # every missing member
     python -m explainer_core.models.train_zoo resnet_mini     # just one
     python -m explainer_core.models.train_zoo --overwrite     # retrain all, replacing them
+    python -m explainer_core.models.train_zoo --table         # what is trained, from the cards
 
 Each network trains in its own process through ``explainer_core.models.train``
 (cosine schedule, fixed seed, early stopping on the validation images), so an
@@ -41,12 +42,36 @@ def command(name: str, data: str | None, overwrite: bool) -> list[str]:
     return args
 
 
+def table() -> str:
+    """The zoo as a Markdown table, from the cards of the members that are trained."""
+    import json
+
+    from .loading import card_path
+
+    rows = ["| model | family | parameters | multiply-adds | training | epochs | val top-1 |", "|---" * 7 + "|"]
+    for name, entry in ZOO.items():
+        if not card_path(entry.path).exists():
+            rows.append(f"| {name} | {entry.family} | not trained | | | | |")
+            continue
+        card = json.loads(card_path(entry.path).read_text())
+        rows.append(
+            f"| {name} | {entry.family} | {card.get('parameters', 0):,} | {card.get('multiply_adds', 0) / 1e6:.1f} M "
+            f"| {card['training_seconds'] / 60:.1f} min | {card['hyperparameters']['epochs_run']} "
+            f"| {card['validation']['top1']:.1%} |"
+        )
+    return "\n".join(rows)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m explainer_core.models.train_zoo", description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*", help=f"members to train (default: all of {', '.join(ORDER)})")
     parser.add_argument("--data", help="Tiny ImageNet folder or zip (default: $CNN_EXPLAINER_DATA)")
     parser.add_argument("--overwrite", action="store_true", help="retrain members that already exist")
+    parser.add_argument("--table", action="store_true", help="print the trained zoo as a table and stop")
     args = parser.parse_args(argv)
+    if args.table:
+        print(table())
+        return 0
     unknown = [name for name in args.names if name not in ORDER]
     if unknown:
         print(f"error: not a zoo member: {', '.join(unknown)} (choose from {', '.join(ORDER)})", file=sys.stderr)
