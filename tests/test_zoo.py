@@ -146,3 +146,11 @@ def test_the_cards_say_what_the_issue_asks_and_match_the_weights():
         assert confusion.shape == (10, 10) and confusion.sum() == card["validation"]["count"] == 250
         assert card["validation"]["top1"] == pytest.approx(np.trace(confusion) / 250)
         assert card["training_seconds"] > 0 and card["versions"]["keras"]
+
+
+def test_the_zoo_table_has_a_row_per_member_from_its_card(capsys):
+    assert train_zoo.main(["--table"]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| ")][1:]
+    assert [row.split(" | ")[0].strip("| ") for row in rows] == list(ZOO)
+    tiny = json.loads(card_path(SHIPPED_MODEL).read_text())
+    assert f"{tiny['validation']['top1']:.1%}" in rows[0]
