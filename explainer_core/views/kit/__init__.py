@@ -23,12 +23,13 @@ from .controls import BUTTON_CSS, PANEL_CSS, VIEW_WIDTH, panel_css, play_control
 from .jscode import custom_js, js_source
 from .mappers import map_mapper
 from .numbers import MARK_COLOURS, SIGN_MARKS, channel_name, check_index, conv_step, fmt, is_image_input
-from .palettes import ACTIVATION, INPUT_CHANNELS, LOGIT, WEIGHT, bare_figure
+from .palettes import ACTIVATION, FAMILY, INPUT_CHANNELS, LOGIT, WEIGHT, bare_figure
 from .refill import refill_callback
 
 __all__ = [
     "ACTIVATION",
     "BUTTON_CSS",
+    "FAMILY",
     "INPUT_CHANNELS",
     "LOGIT",
     "MARK_COLOURS",

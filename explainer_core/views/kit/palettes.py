@@ -4,12 +4,13 @@ Activations use a diverging red-to-blue scale with white at zero; weights and
 biases a separate diverging scale (brown/yellow to green); logits a light-to-
 dark orange scale; the input channels are shown in their own colour. Diverging
 scales are always symmetric around zero so that white means exactly zero.
+The comparison chapters colour models by family (:data:`FAMILY`).
 """
 
 from __future__ import annotations
 
 from bokeh.models import LinearColorMapper
-from bokeh.palettes import Blues9, BrBG11, Greens9, Oranges9, RdBu11, Reds9, interp_palette
+from bokeh.palettes import Blues9, BrBG11, Colorblind8, Greens9, Oranges9, RdBu11, Reds9, interp_palette
 
 from ...arithmetic.scales import symmetric
 
@@ -25,6 +26,13 @@ INPUT_CHANNELS = (
     interp_palette(tuple(reversed(Greens9)), 256),
     interp_palette(tuple(reversed(Blues9)), 256),
 )
+
+#: One colour per family of models, in the order families first appear: Okabe and Ito's colour-blind
+#: safe palette (Bokeh's ``Colorblind8``), black first for the book's own Tiny VGG, and its yellow,
+#: which all but vanishes on the views' white (1.1:1), replaced by a mid grey. Views that use it give
+#: each family a marker shape too, so that colour is never the only clue.
+FAMILY = (Colorblind8[7], Colorblind8[1], Colorblind8[4], Colorblind8[3], Colorblind8[5], Colorblind8[0],
+          Colorblind8[6], "#808080")
 
 
 def diverging_mapper(limit: float, palette=ACTIVATION) -> LinearColorMapper:
