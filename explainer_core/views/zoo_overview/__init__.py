@@ -23,7 +23,8 @@ Every number comes from :func:`explainer_core.compare.accuracy_overview` and
 ``pin.js`` turns a click or a choice into the pinned state (one source), and
 ``show.js`` copies the pinned model's and group's rows into the charts: it ranks
 and computes nothing. :func:`shown_columns` is what ``show.js`` writes, for the
-first frame and for the tests; ``describe.js`` writes the text alternatives.
+first frame and for the tests; ``describe.js`` writes the text alternatives, and
+``legend.js`` makes the radar's legend entries checkboxes the keyboard can press.
 
 Explained in "The zoo at a glance" (book/12_the_zoo_at_a_glance.md).
 """
@@ -115,7 +116,10 @@ def _styles(rows: Sequence[ModelAccuracy]) -> list[tuple[str, str, object]]:
     """(colour, marker, dash) of each model: colour and marker by family, dash by member of the family."""
     families = list(dict.fromkeys(row.family for row in rows))
     if len(families) > len(FAMILY):
-        raise ExplanationError(f"The overview tells {len(FAMILY)} families apart, not {len(families)}.")
+        raise ExplanationError(
+            f"The overview tells at most {len(FAMILY)} families apart by colour and shape; the cards have "
+            f"{len(families)}: {', '.join(families)}."
+        )
     seen: dict[str, int] = {}
     styles = []
     for row in rows:
@@ -130,7 +134,8 @@ def _model_columns(rows: Sequence[ModelAccuracy], spread, floor: float) -> dict[
     groups = list(GROUPS)
     cols: dict[str, list] = {name: [] for name in (
         "name", "family", "colour", "marker", "top1", "macs", "params", "top1_text", "macs_text", "params_text",
-        "groups_text", "class_title", "radar_x", "radar_y", "class_order", "class_values", "class_texts", "class_groups",
+        "groups_text", "class_title", "radar_x", "radar_y", "class_order", "class_values", "class_texts",
+        "class_groups",
         "class_group_index", "disagree_marks", "agree_marks",
     )}
     for row, (colour, marker, _) in zip(rows, _styles(rows), strict=True):
@@ -320,9 +325,10 @@ def zoo_overview(
             ("agree_bars", "agree"),
         )
     }
+    radar, lines, legend = _radar(src, key, width, data["floor"], data["dashes"])
     plots = dict(
         scatter=_scatter(src, key, width),
-        radar=_radar(src, key, width, data["floor"], data["dashes"]),
+        radar=radar,
         classes=_class_chart(src, key, width, data["class_title"]),
         group=_group_chart(src, key, width, data["group_title"]),
         disagree=_spread_chart(src, key, width, "disagree"),
@@ -332,12 +338,12 @@ def zoo_overview(
     status = live_status(
         Div(text=data["status"], name=f"{key}:status", stylesheets=[panel_css()], sizing_mode="stretch_width")
     )
-    lines = list(plots["radar"].select(name=f"{key}:line"))
     describe = describe_callback(
         "zoo_overview", **plots, models=src["models"], groups=src["groups"], pin=src["pin"],
         disagree_bars=src["disagree_bars"], agree_bars=src["agree_bars"], lines=lines, floor=data["floor"],
     )
-    _wire(src, plots, menus, status, describe, lines)
+    legend_keys = describe_callback("zoo_overview/legend", legend=legend)
+    _wire(src, plots, menus, status, [describe, legend_keys], lines)
     note = Div(
         text="<div class='xv-note'>Click a point, a radar line or a model's bar to pin that model; click a class's "
         "bar or a group's square on the radar to pin the group. The two menus do the same from the keyboard. "
@@ -348,7 +354,7 @@ def zoo_overview(
     )
     layout = column(*menus, status, *plots.values(), note, name=f"{key}:layout", sizing_mode="stretch_width",
                     max_width=width)
-    layout.tags = [describe]
+    layout.tags = [describe, legend_keys]
     return layout
 
 
@@ -402,8 +408,9 @@ def _scatter(src: dict, key: str, width: int) -> figure:
     return as_image(plot, "Cost and accuracy of the models")
 
 
-def _radar(src: dict, key: str, width: int, floor: float, dashes: list) -> figure:
-    """Accuracy per group of classes: rings, spokes, one line per model, and a legend that hides lines."""
+def _radar(src: dict, key: str, width: int, floor: float, dashes: list) -> tuple[figure, list, Legend]:
+    """Accuracy per group of classes: rings, spokes, one line per model (in the models' order), and a legend
+    that hides lines."""
     rows = math.ceil(len(dashes) / 2)  # of the legend, below the radar
     plot = _figure(f"{key}:radar", 350 + 19 * rows, width, title="Accuracy per group of classes",
                    match_aspect=True, x_range=DataRange1d(range_padding=0), y_range=DataRange1d(range_padding=0))
@@ -426,7 +433,7 @@ def _radar(src: dict, key: str, width: int, floor: float, dashes: list) -> figur
                           name=f"{key}:spokes")
     plot.text("label_x", "label_y", text="label", source=groups, text_align="align", text_baseline="baseline",
               text_font_size="12px", text_color=_TEXT)
-    legend = Legend(items=[LegendItem(label=n, renderers=[r]) for n, r in zip(models.data["name"], lines)],
+    legend = Legend(items=[LegendItem(label=n, renderers=[r]) for n, r in zip(models.data["name"], lines, strict=True)],
                     click_policy="hide", ncols=2, border_line_color=None, label_text_font_size="11px",
                     title="model (click to hide or show its line)", title_text_font_size="12px", glyph_width=26,
                     padding=4, spacing=2, location="top_left", name=f"{key}:legend")
@@ -435,7 +442,7 @@ def _radar(src: dict, key: str, width: int, floor: float, dashes: list) -> figur
         HoverTool(renderers=lines, tooltips=[("model", "@name"), ("per group", "@groups_text")]),
         _tap(f"{key}:tap_radar", [*lines, spokes]),
     )
-    return as_image(plot, "Accuracy per group of classes")
+    return as_image(plot, "Accuracy per group of classes"), lines, legend
 
 
 def _rings(plot: figure, floor: float) -> None:
@@ -518,11 +525,13 @@ def _menus(data: dict, key: str) -> tuple[Select, Select]:
     models, groups = data["models"], data["groups"]
     model_menu = Select(
         title="Pinned model", name=f"{key}:model_menu", value=str(data["pin"]["model"][0]), width=300,
-        options=[(str(i), f"{n} ({f})") for i, (n, f) in enumerate(zip(models["name"], models["family"]))],
+        options=[(str(i), f"{n} ({f})") for i, (n, f) in enumerate(zip(models["name"], models["family"],
+                                                                           strict=True))],
     )
     group_menu = Select(
         title="Pinned group of classes", name=f"{key}:group_menu", value=str(data["pin"]["group"][0]), width=300,
-        options=[(str(g), f"{n} ({c})") for g, (n, c) in enumerate(zip(groups["name"], groups["classes"]))],
+        options=[(str(g), f"{n} ({c})") for g, (n, c) in enumerate(zip(groups["name"], groups["classes"],
+                                                                           strict=True))],
     )
     return model_menu, group_menu
 
@@ -538,8 +547,9 @@ _TAPS = {
 }
 
 
-def _wire(src: dict, plots: dict, menus: tuple[Select, Select], status: Div, describe, lines: list) -> None:
+def _wire(src: dict, plots: dict, menus: tuple[Select, Select], status: Div, describers: list, lines: list) -> None:
     """Clicks and menus pin (pin.js); the pinned state shows everywhere (show.js) and is described."""
+    describe = describers[0]
     pin = src["pin"]
     model_menu, group_menu = menus
     show = custom_js(
@@ -557,5 +567,5 @@ def _wire(src: dict, plots: dict, menus: tuple[Select, Select], status: Div, des
         menu.js_on_change("value", custom_js("zoo_overview/pin", pin=pin, kind=kind, column=None,
                                              groups=src["groups"]))
     for line in lines:
-        line.js_on_change("visible", describe)
+        line.js_on_change("visible", *describers)
     src["models"].selected.js_on_change("indices", describe)
