@@ -412,7 +412,7 @@ def _radar(src: dict, key: str, width: int, floor: float, dashes: list) -> tuple
     """Accuracy per group of classes: rings, spokes, one line per model (in the models' order), and a legend
     that hides lines."""
     rows = math.ceil(len(dashes) / 2)  # of the legend, below the radar
-    plot = _figure(f"{key}:radar", 350 + 19 * rows, width, title="Accuracy per group of classes",
+    plot = _figure(f"{key}:radar", 400 + 19 * rows, width, title="Accuracy per group of classes",
                    match_aspect=True, x_range=DataRange1d(range_padding=0), y_range=DataRange1d(range_padding=0))
     plot.axis.visible = False
     plot.grid.visible = False
@@ -433,6 +433,7 @@ def _radar(src: dict, key: str, width: int, floor: float, dashes: list) -> tuple
                           name=f"{key}:spokes")
     plot.text("label_x", "label_y", text="label", source=groups, text_align="align", text_baseline="baseline",
               text_font_size="12px", text_color=_TEXT)
+    _ring_labels(plot, floor)
     legend = Legend(items=[LegendItem(label=n, renderers=[r]) for n, r in zip(models.data["name"], lines, strict=True)],
                     click_policy="hide", ncols=2, border_line_color=None, label_text_font_size="11px",
                     title="model (click to hide or show its line)", title_text_font_size="12px", glyph_width=26,
@@ -446,15 +447,21 @@ def _radar(src: dict, key: str, width: int, floor: float, dashes: list) -> tuple
 
 
 def _rings(plot: figure, floor: float) -> None:
-    """A ring every tenth of accuracy from the centre (``floor``) to 100 %, each labelled on the top spoke."""
+    """A ring every tenth of accuracy from the centre (``floor``) to 100 %."""
     k = len(GROUPS)
     for tenth in range(round(10 * floor), 11):
         r = (tenth / 10 - floor) / (1 - floor)
         xs = [r * math.sin(2 * math.pi * i / k) for i in range(k + 1)]
         ys = [r * math.cos(2 * math.pi * i / k) for i in range(k + 1)]
         plot.line(xs, ys, line_color=_GRID, line_width=1)
-        plot.text([0], [r], text=[f"{10 * tenth} %"], x_offset=9, text_font_size="10px", text_color="#6b7280",
-                  text_baseline="bottom")
+
+
+def _ring_labels(plot: figure, floor: float) -> None:
+    """Each ring's accuracy beside the top spoke, on a white patch so the lines under it do not hide it."""
+    tenths = list(range(round(10 * floor), 11))
+    plot.text([0.0] * len(tenths), [(t / 10 - floor) / (1 - floor) for t in tenths],
+              text=[f"{10 * t} %" for t in tenths], x_offset=10, text_font_size="10px", text_color="#4b5563",
+              text_baseline="middle", background_fill_color="white", background_fill_alpha=0.85)
 
 
 def _bar_chart(name: str, factors: list[str], title: str, width: int) -> figure:
