@@ -322,12 +322,12 @@ def shufflenet_mini(input_shape: Shape = (64, 64, 3), num_classes: int = 10) -> 
 ZOO: dict[str, ZooEntry] = {
     entry.name: entry
     for entry in (
-        ZooEntry("tiny_vgg", "Tiny VGG", tiny_vgg, "the book's network, as the zoo trains it", epochs=60),
-        ZooEntry("tiny_vgg_wide", "Tiny VGG", tiny_vgg_wide, "does Tiny VGG lack filters?", epochs=60),
-        ZooEntry("tiny_vgg_deep", "Tiny VGG", tiny_vgg_deep, "does it lack depth (a wider view)?", epochs=60),
-        ZooEntry("tiny_vgg_bn", "Tiny VGG", tiny_vgg_bn, "what batch normalisation buys", epochs=60),
-        ZooEntry("tiny_vgg_avgpool", "Tiny VGG", tiny_vgg_avgpool, "why max pooling, not the mean", epochs=60),
-        ZooEntry("tiny_vgg_linear", "Tiny VGG", tiny_vgg_linear, "why the ReLU", epochs=60),
+        ZooEntry("tiny_vgg", "Tiny VGG", tiny_vgg, "the book's network, as the zoo trains it"),
+        ZooEntry("tiny_vgg_wide", "Tiny VGG", tiny_vgg_wide, "does Tiny VGG lack filters?"),
+        ZooEntry("tiny_vgg_deep", "Tiny VGG", tiny_vgg_deep, "does it lack depth (a wider view)?"),
+        ZooEntry("tiny_vgg_bn", "Tiny VGG", tiny_vgg_bn, "what batch normalisation buys"),
+        ZooEntry("tiny_vgg_avgpool", "Tiny VGG", tiny_vgg_avgpool, "why max pooling, not the mean"),
+        ZooEntry("tiny_vgg_linear", "Tiny VGG", tiny_vgg_linear, "why the ReLU"),
         ZooEntry("alexnet_mini", "AlexNet", alexnet_mini, "the 2012 design: big kernels, dense layers"),
         ZooEntry("vgg_mini", "VGG", vgg_mini, "only 3x3 convolutions, deeper"),
         ZooEntry("resnet_mini", "ResNet", resnet_mini, "shortcuts around every pair of layers"),
