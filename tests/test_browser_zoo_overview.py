@@ -24,7 +24,7 @@ from explainer_core.page.sphinxext.offline import external_loads
 from explainer_core.views.zoo_overview import overview_columns, shown_columns
 
 from .test_book_pages import PAGE_BUDGET_BYTES
-from .test_browser_access import DARK, PHONE, focused_name, tab_to
+from .test_browser_access import DARK, PHONE, tab_to
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -276,7 +276,7 @@ def legend_entry(page, i: int) -> tuple[float, float]:
         const r = el.getBoundingClientRect(); return [r.left + r.width / 2, r.top + r.height / 2]; }""", i)
 
 
-def test_the_legend_hides_and_shows_a_radar_line_by_pointer_and_keyboard(browser_page):
+def test_the_legend_and_its_checkboxes_hide_and_show_a_radar_line(browser_page):
     page = open_page(browser_page)
     columns, _ = expected(page)
     i = len(columns["models"]["name"]) - 1
@@ -289,16 +289,19 @@ def test_the_legend_hides_and_shows_a_radar_line_by_pointer_and_keyboard(browser
     assert page.evaluate("() => window.__lines().filter((line) => !line.visible).length") == 1
     browser_page.screenshot("zoo-overview-legend-hidden")
 
-    # the keyboard: the entry is a checkbox that Space presses
-    tab_to(page, f"{name}'s line shown")
-    assert page.evaluate("""(i) => Bokeh.index.find_one(window.__model('zoo:legend')).entries[i].el
-        .getAttribute('aria-checked')""", i) == "false"
+    boxes = "() => Array.from(window.__model('zoo:lines').active)"
+    assert page.evaluate(boxes) == [k for k in range(len(columns["models"]["name"])) if k != i]
+
+    # the keyboard: the line's checkbox under the radar shows it again, and the legend follows
+    tab_to(page, name)
     page.keyboard.press("Space")
     page.wait_for_function(visible, arg=i)
-    assert focused_name(page) == f"{name}'s line shown"
-    assert page.evaluate("""(i) => Bokeh.index.find_one(window.__model('zoo:legend')).entries[i].el
-        .getAttribute('aria-checked')""", i) == "true"
+    assert page.evaluate(boxes) == list(range(len(columns["models"]["name"])))
     assert "Hidden:" not in page.evaluate("() => window.__label('zoo:radar')")
+    page.keyboard.press("Space")  # and hides it
+    page.wait_for_function(f"(i) => !({visible})(i)", arg=i)
+    assert page.evaluate("""(i) => Bokeh.index.find_one(window.__model('zoo:legend')).entries[i].el.classList
+        .contains('bk-inactive')""", i)
     browser_page.assert_clean()
 
 

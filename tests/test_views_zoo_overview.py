@@ -240,6 +240,11 @@ def test_scatter_and_radar_share_one_source_so_selections_link(cards):
     assert all(len(item.renderers) == 1 for item in legend.items)
     (describe,) = [t for t in layout.tags if "lines" in t.args]
     assert describe.args["lines"] == lines  # the text alternatives read line i as model i
+    boxes = named["zoo:lines"]  # the keyboard's legend: one checkbox per line, all ticked
+    assert boxes.labels == [row.name for row in accuracy_overview(cards)]
+    assert boxes.active == list(range(len(cards)))
+    (sync,) = boxes.js_property_callbacks["change:active"]
+    assert sync.args["lines"] == lines and all(sync in line.js_property_callbacks["change:visible"] for line in lines)
 
 
 def test_every_figure_is_an_image_with_a_name_and_every_family_its_colour_and_shape(cards):

@@ -24,7 +24,8 @@ Every number comes from :func:`explainer_core.compare.accuracy_overview` and
 ``show.js`` copies the pinned model's and group's rows into the charts: it ranks
 and computes nothing. :func:`shown_columns` is what ``show.js`` writes, for the
 first frame and for the tests; ``describe.js`` writes the text alternatives, and
-``legend.js`` makes the radar's legend entries checkboxes the keyboard can press.
+``lines.js`` keeps the radar's legend and the checkboxes under it (the keyboard's way
+to hide a line) in step.
 
 Explained in "The zoo at a glance" (book/12_the_zoo_at_a_glance.md).
 """
@@ -38,6 +39,7 @@ from bokeh.layouts import column
 from bokeh.models import (
     BoxSelectTool,
     CDSView,
+    CheckboxGroup,
     ColumnDataSource,
     CustomJSTickFormatter,
     DataRange1d,
@@ -45,6 +47,7 @@ from bokeh.models import (
     FactorRange,
     HoverTool,
     IndexFilter,
+    InlineStyleSheet,
     Legend,
     LegendItem,
     LogTicker,
@@ -314,7 +317,7 @@ def zoo_overview(
     ``:classes``, ``:group``, ``:disagree`` and ``:agree``; the sources ``:models``, ``:groups``,
     ``:pin`` (the pinned state), ``:marks``, ``:class_bars``, ``:group_bars``, ``:disagree_bars``
     and ``:agree_bars``; the radar's lines ``:line``; the menus ``:model_menu`` and
-    ``:group_menu``; the status line ``:status``.
+    ``:group_menu``; the status line ``:status``; the checkboxes of the lines shown, ``:lines``.
     """
     data = overview_columns(cards, pinned, group)
     src = {
@@ -325,7 +328,7 @@ def zoo_overview(
             ("agree_bars", "agree"),
         )
     }
-    radar, lines, legend = _radar(src, key, width, data["floor"], data["dashes"])
+    radar, lines = _radar(src, key, width, data["floor"], data["dashes"])
     plots = dict(
         scatter=_scatter(src, key, width),
         radar=radar,
@@ -342,19 +345,21 @@ def zoo_overview(
         "zoo_overview", **plots, models=src["models"], groups=src["groups"], pin=src["pin"],
         disagree_bars=src["disagree_bars"], agree_bars=src["agree_bars"], lines=lines, floor=data["floor"],
     )
-    legend_keys = describe_callback("zoo_overview/legend", legend=legend)
-    _wire(src, plots, menus, status, [describe, legend_keys], lines)
+    boxes = _line_boxes(data["models"]["name"], lines, key)
+    _wire(src, plots, menus, status, describe, lines)
     note = Div(
         text="<div class='xv-note'>Click a point, a radar line or a model's bar to pin that model; click a class's "
         "bar or a group's square on the radar to pin the group. The two menus do the same from the keyboard. "
         "Drag a box over the scatter to select models: the radar shows their lines; a click on an empty spot "
-        "clears the selection. A click on a name in the radar's legend hides or shows its line.</div>",
+        "clears the selection. A click on a name in the radar's legend, or its checkbox under the radar, hides or "
+        "shows its line.</div>",
         stylesheets=[panel_css()],
         sizing_mode="stretch_width",
     )
-    layout = column(*menus, status, *plots.values(), note, name=f"{key}:layout", sizing_mode="stretch_width",
-                    max_width=width)
-    layout.tags = [describe, legend_keys]
+    charts = list(plots.values())
+    layout = column(*menus, status, *charts[:2], boxes, *charts[2:], note, name=f"{key}:layout",
+                    sizing_mode="stretch_width", max_width=width)
+    layout.tags = [describe]
     return layout
 
 
@@ -408,7 +413,7 @@ def _scatter(src: dict, key: str, width: int) -> figure:
     return as_image(plot, "Cost and accuracy of the models")
 
 
-def _radar(src: dict, key: str, width: int, floor: float, dashes: list) -> tuple[figure, list, Legend]:
+def _radar(src: dict, key: str, width: int, floor: float, dashes: list) -> tuple[figure, list]:
     """Accuracy per group of classes: rings, spokes, one line per model (in the models' order), and a legend
     that hides lines."""
     rows = math.ceil(len(dashes) / 2)  # of the legend, below the radar
@@ -443,7 +448,7 @@ def _radar(src: dict, key: str, width: int, floor: float, dashes: list) -> tuple
         HoverTool(renderers=lines, tooltips=[("model", "@name"), ("per group", "@groups_text")]),
         _tap(f"{key}:tap_radar", [*lines, spokes]),
     )
-    return as_image(plot, "Accuracy per group of classes"), lines, legend
+    return as_image(plot, "Accuracy per group of classes"), lines
 
 
 def _rings(plot: figure, floor: float) -> None:
@@ -543,6 +548,26 @@ def _menus(data: dict, key: str) -> tuple[Select, Select]:
     return model_menu, group_menu
 
 
+#: The checkboxes flow into rows as wide as the column allows (Bokeh's inline group is one long row).
+_BOXES_CSS = """
+.bk-input-group.bk-inline { flex-wrap: wrap; column-gap: 14px; row-gap: 2px; }
+.bk-input-group.bk-inline > *:not(:first-child) { margin-left: 0; }
+"""
+
+
+def _line_boxes(names: list[str], lines: list, key: str) -> column:
+    """One checkbox per model, ticked while its radar line shows: the keyboard's way to do what the legend does."""
+    boxes = CheckboxGroup(labels=list(names), active=list(range(len(names))), inline=True, name=f"{key}:lines",
+                          stylesheets=[InlineStyleSheet(css=_BOXES_CSS)], sizing_mode="stretch_width")
+    sync = custom_js("zoo_overview/lines", lines=lines, boxes=boxes)
+    boxes.js_on_change("active", sync)
+    for line in lines:
+        line.js_on_change("visible", sync)
+    title = Div(text="<div class='xv-note'>Lines shown in the radar:</div>", stylesheets=[panel_css()],
+                sizing_mode="stretch_width")
+    return column(title, boxes, sizing_mode="stretch_width")
+
+
 #: What each tap tool pins, and the column of its source that holds the index (None: the row itself).
 _TAPS = {
     "tap_points": ("model", None),
@@ -554,9 +579,8 @@ _TAPS = {
 }
 
 
-def _wire(src: dict, plots: dict, menus: tuple[Select, Select], status: Div, describers: list, lines: list) -> None:
+def _wire(src: dict, plots: dict, menus: tuple[Select, Select], status: Div, describe, lines: list) -> None:
     """Clicks and menus pin (pin.js); the pinned state shows everywhere (show.js) and is described."""
-    describe = describers[0]
     pin = src["pin"]
     model_menu, group_menu = menus
     show = custom_js(
@@ -574,5 +598,5 @@ def _wire(src: dict, plots: dict, menus: tuple[Select, Select], status: Div, des
         menu.js_on_change("value", custom_js("zoo_overview/pin", pin=pin, kind=kind, column=None,
                                              groups=src["groups"]))
     for line in lines:
-        line.js_on_change("visible", *describers)
+        line.js_on_change("visible", describe)
     src["models"].selected.js_on_change("indices", describe)
