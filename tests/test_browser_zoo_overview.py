@@ -325,8 +325,9 @@ def test_a_box_over_the_scatter_selects_the_same_models_radar_lines(browser_page
     page.wait_for_function("(n) => window.__model('zoo:models').selected.indices.length === n", arg=len(inside))
     assert sorted(page.evaluate("() => Array.from(window.__model('zoo:models').selected.indices)")) == inside
     # every radar line draws the scatter's own source, so the same rows are selected there
-    assert page.evaluate("""() => { const points = window.__model('zoo:points');
-        return window.__lines().every((line) => line.data_source === points.data_source); }""")
+    assert page.evaluate("""() => { const models = window.__model('zoo:models');
+        const points = window.__model('zoo:scatter').renderers.filter((r) => r.name === 'zoo:points');
+        return [...points, ...window.__lines()].every((r) => r.data_source === models); }""")
     names = ", ".join(models["name"][i] for i in inside)
     assert f"Selected: {names}." in page.evaluate("() => window.__label('zoo:radar')")
     assert f"Selected: {names}." in page.evaluate("() => window.__label('zoo:scatter')")

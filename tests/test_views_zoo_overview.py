@@ -229,11 +229,14 @@ def test_the_view_draws_exactly_these_columns(cards):
 def test_scatter_and_radar_share_one_source_so_selections_link(cards):
     layout = zoo_overview(cards)
     named = {m.name: m for m in layout.references() if getattr(m, "name", None)}
-    points = named["zoo:points"]
+    points = [m for m in named["zoo:scatter"].renderers if m.name == "zoo:points"]
+    families = list(dict.fromkeys(row.family for row in accuracy_overview(cards)))
+    assert [list(p.view.filter.indices) for p in points] == [
+        [i for i, row in enumerate(accuracy_overview(cards)) if row.family == f] for f in families]
     legend = named["zoo:legend"]
     lines = [item.renderers[0] for item in legend.items]
     assert len(lines) == len(cards) and all(line.name == "zoo:line" for line in lines)
-    assert all(line.data_source is points.data_source is named["zoo:models"] for line in lines)
+    assert all(r.data_source is named["zoo:models"] for r in [*points, *lines])
     assert [list(line.view.filter.indices) for line in lines] == [[i] for i in range(len(cards))]
     assert legend.click_policy == "hide"
     assert [item.label.value for item in legend.items] == [row.name for row in accuracy_overview(cards)]

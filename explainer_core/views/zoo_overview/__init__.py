@@ -389,25 +389,31 @@ def _scatter(src: dict, key: str, width: int) -> figure:
     plot.xaxis.formatter = CustomJSTickFormatter(code=_MILLION_TICKS)
     plot.yaxis.formatter = CustomJSTickFormatter(code=_PERCENT_TICKS)
     models = src["models"]
-    points = plot.scatter("macs", "top1", source=models, marker="marker", size=13, fill_color="colour",
-                          line_color=_PINNED, line_width=1, nonselection_fill_alpha=0.15,
-                          nonselection_line_alpha=0.25, name=f"{key}:points")
+    families = list(dict.fromkeys(models.data["family"]))
+    # one renderer per family, all on the models' source: the legend draws each family's marker
+    # (a legend item of one row of a single renderer loses its marker while a selection is shown)
+    points = [
+        plot.scatter("macs", "top1", source=models, view=CDSView(filter=IndexFilter(
+                         [i for i, f in enumerate(models.data["family"]) if f == family])),
+                     marker="marker", size=13, fill_color="colour", line_color=_PINNED, line_width=1,
+                     nonselection_fill_alpha=0.15, nonselection_line_alpha=0.25, name=f"{key}:points")
+        for family in families
+    ]
     plot.scatter("x", "y", source=src["marks"], marker="circle", size=28, fill_color=None, line_color=_PINNED,
                  line_width=2.5)
     plot.text("x", "y", text="name", source=src["marks"], x_offset=16, y_offset=-9, text_font_size="12px",
               text_color=_PINNED, text_font_style="bold")
-    families = list(dict.fromkeys(models.data["family"]))
-    items = [LegendItem(label=f, renderers=[points], index=models.data["family"].index(f)) for f in families]
+    items = [LegendItem(label=f, renderers=[r]) for f, r in zip(families, points, strict=True)]
     plot.add_layout(Legend(items=items, ncols=3, border_line_color=None, label_text_font_size="12px",
                            title="family", title_text_font_size="12px", padding=4, spacing=2,
                            location="top_left"), "below")
-    box = BoxSelectTool(renderers=[points], name=f"{key}:box")
+    box = BoxSelectTool(renderers=points, name=f"{key}:box")
     plot.add_tools(
-        HoverTool(renderers=[points], tooltips=[("model", "@name"), ("family", "@family"),
+        HoverTool(renderers=points, tooltips=[("model", "@name"), ("family", "@family"),
                                                 ("accuracy", "@top1_text"), ("multiply-adds", "@macs_text"),
                                                 ("parameters", "@params_text")]),
         box,
-        _tap(f"{key}:tap_points", [points]),
+        _tap(f"{key}:tap_points", points),
     )
     plot.toolbar.active_drag = box
     return as_image(plot, "Cost and accuracy of the models")
