@@ -57,6 +57,7 @@ bench: book
 	$(BIN)/python benchmarks/bench_book.py
 	$(BIN)/python benchmarks/bench_browser_trace.py
 	$(BIN)/python benchmarks/bench_page_update.py --html _build/html
+	$(BIN)/python benchmarks/bench_explain.py
 
 clean:
 	rm -rf _build test-artifacts
