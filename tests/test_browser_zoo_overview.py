@@ -313,15 +313,22 @@ def test_a_box_over_the_scatter_selects_the_same_models_radar_lines(browser_page
     # a box around the models that cost more than the cheapest, drawn from their pixels
     pixels = np.asarray([page.evaluate("([x, y]) => window.__point('zoo:scatter', x, y)", [float(x), float(y)])
                          for x, y in zip(macs, top1, strict=True)])
-    inside = sorted(int(i) for i in np.flatnonzero(macs > macs.min()))
-    left = (pixels[inside, 0].min() + pixels[:, 0].min()) / 2
-    corners = [(left, pixels[inside, 1].min() - 12), (pixels[inside, 0].max() + 12, pixels[inside, 1].max() + 12)]
+    # (several models may share the lowest cost: the box's left edge falls between the cheapest points and the rest)
+    cheapest = np.flatnonzero(macs == macs.min())
+    dearer = np.flatnonzero(macs > macs.min())
+    assert len(dearer) > 0, macs
+    left = (pixels[dearer, 0].min() + pixels[cheapest, 0].max()) / 2
+    corners = [(left, pixels[dearer, 1].min() - 12), (pixels[dearer, 0].max() + 12, pixels[dearer, 1].max() + 12)]
+    # the models the box should select: the points whose pixels lie inside it
+    inside = sorted(int(i) for i in np.flatnonzero(
+        (pixels[:, 0] >= corners[0][0]) & (pixels[:, 0] <= corners[1][0])
+        & (pixels[:, 1] >= corners[0][1]) & (pixels[:, 1] <= corners[1][1])))
     page.mouse.move(*corners[0])
     page.mouse.down()
     page.mouse.move((corners[0][0] + corners[1][0]) / 2, (corners[0][1] + corners[1][1]) / 2, steps=4)
     page.mouse.move(*corners[1], steps=4)
     page.mouse.up()
-    assert len(inside) == len(cards) - 1
+    assert inside == sorted(int(i) for i in dearer) and 0 < len(inside) < len(cards), (inside, len(cards))
     page.wait_for_function("(n) => window.__model('zoo:models').selected.indices.length === n", arg=len(inside))
     assert sorted(page.evaluate("() => Array.from(window.__model('zoo:models').selected.indices)")) == inside
     # every radar line draws the scatter's own source, so the same rows are selected there

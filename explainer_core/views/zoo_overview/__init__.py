@@ -381,7 +381,9 @@ def _tap(name: str, renderers: list, behavior: str = "select") -> TapTool:
 
 def _scatter(src: dict, key: str, width: int) -> figure:
     """Multiply-adds (log) against accuracy, one point per model; the pinned one ringed and named."""
-    plot = _figure(f"{key}:scatter", 360, width, x_axis_type="log", title="Cost and accuracy",
+    families = list(dict.fromkeys(src["models"].data["family"]))
+    rows = math.ceil(len(families) / 2)  # of the legend, below the scatter: two columns fit a phone
+    plot = _figure(f"{key}:scatter", 322 + 19 * rows, width, x_axis_type="log", title="Cost and accuracy",
                    x_axis_label="multiply-adds per picture (log scale)", y_axis_label="accuracy")
     plot.x_range = DataRange1d(range_padding=0.3)
     plot.y_range = DataRange1d(range_padding=0.35)
@@ -389,7 +391,6 @@ def _scatter(src: dict, key: str, width: int) -> figure:
     plot.xaxis.formatter = CustomJSTickFormatter(code=_MILLION_TICKS)
     plot.yaxis.formatter = CustomJSTickFormatter(code=_PERCENT_TICKS)
     models = src["models"]
-    families = list(dict.fromkeys(models.data["family"]))
     # one renderer per family, all on the models' source: the legend draws each family's marker
     # (a legend item of one row of a single renderer loses its marker while a selection is shown)
     points = [
@@ -404,7 +405,7 @@ def _scatter(src: dict, key: str, width: int) -> figure:
     plot.text("x", "y", text="name", source=src["marks"], x_offset=16, y_offset=-9, text_font_size="12px",
               text_color=_PINNED, text_font_style="bold")
     items = [LegendItem(label=f, renderers=[r]) for f, r in zip(families, points, strict=True)]
-    plot.add_layout(Legend(items=items, ncols=3, border_line_color=None, label_text_font_size="12px",
+    plot.add_layout(Legend(items=items, ncols=2, border_line_color=None, label_text_font_size="12px",
                            title="family", title_text_font_size="12px", padding=4, spacing=2,
                            location="top_left"), "below")
     box = BoxSelectTool(renderers=points, name=f"{key}:box")
@@ -447,8 +448,8 @@ def _radar(src: dict, key: str, width: int, floor: float, dashes: list) -> tuple
     _ring_labels(plot, floor)
     legend = Legend(items=[LegendItem(label=n, renderers=[r]) for n, r in zip(models.data["name"], lines, strict=True)],
                     click_policy="hide", ncols=2, border_line_color=None, label_text_font_size="11px",
-                    title="model (click to hide or show its line)", title_text_font_size="12px", glyph_width=26,
-                    padding=4, spacing=2, location="top_left", name=f"{key}:legend")
+                    title="model (click to hide or show its line)", title_text_font_size="12px", glyph_width=20,
+                    label_standoff=3, padding=4, spacing=2, location="top_left", name=f"{key}:legend")
     plot.add_layout(legend, "below")
     plot.add_tools(
         HoverTool(renderers=lines, tooltips=[("model", "@name"), ("per group", "@groups_text")]),
