@@ -9,11 +9,10 @@ each test to seconds.
 
 from __future__ import annotations
 
+import keras  # noqa: E402  (core dependencies: a missing one is a failure, not a skip)
 import numpy as np
 import pytest
-
-keras = pytest.importorskip("keras")
-tf = pytest.importorskip("tensorflow")
+import tensorflow as tf  # noqa: E402
 
 from explainer_core.data.preprocess import prepare_image  # noqa: E402
 from explainer_core.errors import ExplanationError  # noqa: E402
