@@ -76,6 +76,24 @@ TIMEOUT_MS = 60_000
 #: The CSS class of the wrapper explainer_core.page.embed puts around each Bokeh item.
 MARKER = ".explainer-bokeh"
 
+#: Page helpers every browser test may install: a Bokeh model by name across the page's documents
+#: (``__model``) and a data source's columns as plain arrays (``__data``). Paste inside an
+#: ``() => { ... }`` function given to ``page.evaluate``.
+BOKEH_LOOKUP_JS = """
+  window.__model = (name) => {
+    for (const doc of Bokeh.documents) {
+      const model = doc.get_model_by_name(name);
+      if (model != null) return model;
+    }
+    throw new Error(`no Bokeh model named ${name}`);
+  };
+  const plain = (v) => (ArrayBuffer.isView(v) ? Array.from(v) : Array.isArray(v) ? v.map(plain) : v);
+  window.__data = (name) => {
+    const data = window.__model(name).data;
+    return Object.fromEntries(Object.keys(data).map((key) => [key, plain(data[key])]));
+  };
+"""
+
 
 # --------------------------------------------------------------------------- the book
 

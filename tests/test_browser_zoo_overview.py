@@ -23,6 +23,7 @@ from explainer_core.compare import GROUPS
 from explainer_core.page.sphinxext.offline import external_loads
 from explainer_core.views.zoo_overview import overview_columns, shown_columns
 
+from .browser import BOKEH_LOOKUP_JS
 from .test_book_pages import PAGE_BUDGET_BYTES
 from .test_browser_access import DARK, PHONE, tab_to
 
@@ -34,19 +35,7 @@ SOURCES = {
     "models": "models", "groups": "groups", "pin": "pin", "marks": "marks", "class_bars": "class_bars",
     "group_bars": "group_bars", "disagree_bars": "disagree", "agree_bars": "agree",
 }
-HELPERS = """() => {
-  window.__model = (name) => {
-    for (const doc of Bokeh.documents) {
-      const model = doc.get_model_by_name(name);
-      if (model != null) return model;
-    }
-    throw new Error(`no Bokeh model named ${name}`);
-  };
-  const plain = (v) => (ArrayBuffer.isView(v) ? Array.from(v) : Array.isArray(v) ? v.map(plain) : v);
-  window.__data = (name) => {
-    const data = window.__model(name).data;
-    return Object.fromEntries(Object.keys(data).map((key) => [key, plain(data[key])]));
-  };
+HELPERS = "() => {" + BOKEH_LOOKUP_JS + """
   // the pixel of data point (x, y) of figure `name`; y may be a factor of a categorical axis
   window.__point = (name, x, y) => {
     const model = window.__model(name);
