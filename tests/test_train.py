@@ -156,6 +156,10 @@ BAD_ARGUMENTS = {
     ),
     "out-is-not-keras": (lambda tmp: ["--out", str(tmp / "m.h5")], "--out must name a .keras file"),
     "out-under-a-file": (_under_a_file, "notes.txt is a file, not a folder."),
+    "unknown-augmentation": (
+        lambda tmp: ["--augmentation", "heavy"],
+        "--augmentation must be one of full, light, not 'heavy'.",
+    ),
 }
 
 
@@ -235,3 +239,13 @@ def test_data_missing_a_paper_class_is_refused_not_trained_as_nine(make_tiny_ima
     assert code == 2
     assert "lacks 1 of the paper's 10 classes: n07747607 (orange)" in _one_line(capsys.readouterr().err)
     assert not out.exists()
+
+
+def test_light_augmentation_only_flips_and_shifts():
+    """The light set keeps the geometry-preserving pair; the full set adds zoom, rotation and colour."""
+    from explainer_core.models.train import augmenter
+
+    light = [type(layer).__name__ for layer in augmenter(0, "light").layers]
+    full = [type(layer).__name__ for layer in augmenter(0, "full").layers]
+    assert light == ["RandomFlip", "RandomTranslation"]
+    assert full[:2] == light and {"RandomZoom", "RandomRotation", "RandomContrast", "RandomBrightness"} == set(full[2:])

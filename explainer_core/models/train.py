@@ -46,8 +46,10 @@ DEFAULTS = dict(
     schedule="plateau",
     distil_weight=0.7,
     temperature=4.0,
+    augmentation="full",
 )
 SCHEDULES = ("plateau", "cosine")
+AUGMENTATIONS = ("full", "light")
 _HELP = dict(
     epochs="most epochs to run; early stopping may end sooner",
     batch_size="training images per step",
@@ -59,6 +61,8 @@ _HELP = dict(
     "to zero over --epochs without looking at the validation images",
     distil_weight="with --teacher: share of the loss that follows the teacher's softened outputs (0 to 1)",
     temperature="with --teacher: the softening temperature of both networks' outputs (Hinton et al., 2015)",
+    augmentation="'full' flips, shifts, zooms, rotates and changes colour; 'light' only flips and shifts "
+    "(for a small network that underfits the full set)",
 )
 
 
@@ -90,6 +94,7 @@ def check_settings(
     teacher: str | os.PathLike | None = None,
     distil_weight: float = 0.7,
     temperature: float = 4.0,
+    augmentation: str = "full",
 ) -> Path:
     """Refuse, before any data is read, what would fail (or waste a run) later; return the output path.
 
@@ -105,6 +110,8 @@ def check_settings(
         _whole("limit-per-class", limit_per_class, 1)
     if schedule not in SCHEDULES:
         raise TrainingError(f"--schedule must be one of {', '.join(SCHEDULES)}, not {schedule!r}.")
+    if augmentation not in AUGMENTATIONS:
+        raise TrainingError(f"--augmentation must be one of {', '.join(AUGMENTATIONS)}, not {augmentation!r}.")
     from .zoo import ZOO
 
     if architecture not in ZOO:
@@ -160,22 +167,25 @@ def _ctrl_c_held():
         raise KeyboardInterrupt
 
 
-def augmenter(seed: int) -> keras.Sequential:
-    """Random flips, shifts, zooms, small rotations and colour changes (training only)."""
-    return keras.Sequential(
-        [
-            keras.layers.RandomFlip("horizontal", seed=seed),
-            keras.layers.RandomTranslation(0.125, 0.125, fill_mode="reflect", seed=seed + 1),
+def augmenter(seed: int, augmentation: str = "full") -> keras.Sequential:
+    """Random flips and shifts, and for ``"full"`` also zooms, small rotations and colour changes (training only)."""
+    layers = [
+        keras.layers.RandomFlip("horizontal", seed=seed),
+        keras.layers.RandomTranslation(0.125, 0.125, fill_mode="reflect", seed=seed + 1),
+    ]
+    if augmentation == "full":
+        layers += [
             keras.layers.RandomZoom((-0.15, 0.15), fill_mode="reflect", seed=seed + 2),
             keras.layers.RandomRotation(0.04, fill_mode="reflect", seed=seed + 3),
             keras.layers.RandomContrast(0.2, seed=seed + 4),
             keras.layers.RandomBrightness(0.15, value_range=(0.0, 1.0), seed=seed + 5),
-        ],
-        name="augment",
-    )
+        ]
+    return keras.Sequential(layers, name="augment")
 
 
-def _dataset(images: np.ndarray, labels: np.ndarray, batch_size: int, seed: int, augment: bool, teacher=None):
+def _dataset(
+    images: np.ndarray, labels: np.ndarray, batch_size: int, seed: int, augment: bool, teacher=None, augmentation="full"
+):
     """Batches of pictures in [0, 1] and their labels; with a ``teacher``, each label row is
     the one-hot class followed by the teacher's probabilities for the same (augmented) picture."""
     data = tf.data.Dataset.from_tensor_slices((images, labels))
@@ -183,7 +193,7 @@ def _dataset(images: np.ndarray, labels: np.ndarray, batch_size: int, seed: int,
         data = data.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
     data = data.batch(batch_size).map(lambda x, y: (tf.cast(x, tf.float32) / 255.0, y))
     if augment:
-        aug = augmenter(seed)
+        aug = augmenter(seed, augmentation)
         data = data.map(lambda x, y: (tf.clip_by_value(aug(x, training=True), 0.0, 1.0), y))
     if teacher is not None:
         classes = int(teacher.output_shape[-1])
@@ -254,6 +264,7 @@ def train(
     teacher: str | os.PathLike | None = None,
     distil_weight: float = 0.7,
     temperature: float = 4.0,
+    augmentation: str = "full",
 ) -> dict:
     """Train, save ``out`` and its card, and return the card.
 
@@ -274,6 +285,7 @@ def train(
         teacher=teacher,
         distil_weight=distil_weight,
         temperature=temperature,
+        augmentation=augmentation,
     )
     from .zoo import ZOO, multiply_adds
 
@@ -313,7 +325,15 @@ def train(
         )
     started = time.perf_counter()
     history = model.fit(
-        _dataset(train_split.images, train_split.labels, batch_size, seed, augment=True, teacher=teacher_model),
+        _dataset(
+            train_split.images,
+            train_split.labels,
+            batch_size,
+            seed,
+            augment=True,
+            teacher=teacher_model,
+            augmentation=augmentation,
+        ),
         validation_data=_dataset(val_split.images, val_split.labels, 256, seed, augment=False, teacher=teacher_model),
         epochs=epochs,
         callbacks=callbacks,
@@ -352,7 +372,7 @@ def train(
             "lr_schedule": "halve on validation-loss plateau (8 epochs)"
             if schedule == "plateau"
             else "cosine decay to zero over epochs_max",
-            "augmentation": [type(layer).__name__ for layer in augmenter(seed).layers],
+            "augmentation": [type(layer).__name__ for layer in augmenter(seed, augmentation).layers],
             "seed": seed,
         },
         "distillation": None
@@ -454,6 +474,7 @@ def main(argv: list[str] | None = None) -> int:
             teacher=args.teacher,
             distil_weight=args.distil_weight,
             temperature=args.temperature,
+            augmentation=args.augmentation,
         )
     except ExplainerError as exc:
         print(f"error: {exc}", file=sys.stderr)
