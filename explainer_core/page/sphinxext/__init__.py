@@ -7,6 +7,7 @@ extensions``); listing this package instead loads all of them.
 * :mod:`.bokehjs` serves BokehJS from the book's ``_static``, once per page with a plot;
 * :mod:`.page_scripts` adds the network and the browser's forward pass to pages whose
   views follow the picture;
+* :mod:`.comparison_data` writes each gallery photo's comparison block for the comparison view;
 * :mod:`.theme` adds the book's stylesheet and drops the theme's ``fontawesome.js``;
 * :mod:`.mathml` renders LaTeX to MathML at build time;
 * :mod:`.quiet_tensorflow` keeps TensorFlow's start-up lines out of executed cells;
@@ -23,7 +24,7 @@ from typing import Any
 from sphinx.application import Sphinx
 
 #: The jobs, in the order their setups run.
-JOBS = ("quiet_tensorflow", "theme", "bokehjs", "page_scripts", "mathml", "offline")
+JOBS = ("quiet_tensorflow", "theme", "bokehjs", "page_scripts", "comparison_data", "mathml", "offline")
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
