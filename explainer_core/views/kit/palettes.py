@@ -10,7 +10,7 @@ The comparison chapters colour models by family (:data:`FAMILY`).
 from __future__ import annotations
 
 from bokeh.models import LinearColorMapper
-from bokeh.palettes import Blues9, BrBG11, Colorblind8, Greens9, Oranges9, RdBu11, Reds9, interp_palette
+from bokeh.palettes import Blues9, BrBG11, Colorblind8, Greens9, Inferno256, Oranges9, RdBu11, Reds9, interp_palette
 
 from ...arithmetic.scales import symmetric
 
@@ -53,3 +53,10 @@ def bare_figure(**kwargs):
     plot.axis.visible = False
     plot.grid.visible = False
     return plot
+
+#: Explanation maps in [0, 1], drawn over their picture: Inferno (perceptually uniform, colour-blind safe)
+#: without its near-black start and palest end, with an opacity that rises with the value (from 0 at 0 to 0.8 at 1), so
+#: the picture stays visible where a map is low. Eight-digit hex colours (#rrggbbaa).
+EXPLANATION = tuple(
+    f"{colour}{round(204 * k / 255):02x}" for k, colour in enumerate(interp_palette(Inferno256[40:232], 256))
+)
