@@ -544,7 +544,8 @@ def sanity_check(
 
     ``trained`` and ``randomised`` map the same method names to (H, W) maps in [0, 1] (or a batch of
     one). A method that passes the check has a low correlation: its map depends on what the model learnt.
-    The grid is :func:`explanation_maps` with key ``<key>``; the bars are ``<key>:correlation``.
+    The grid is :func:`explanation_maps` with key ``<key>``; the bars are the figure
+    ``<key>:correlation_bars`` drawing the source ``<key>:correlation`` (columns ``method``, ``value``, ``text``).
     """
     if list(trained) != list(randomised):
         raise ExplanationError(
@@ -570,7 +571,7 @@ def sanity_check(
     rho = [rank_correlation(a, b) for a, b in zip(first, second, strict=True)]
     source = ColumnDataSource(dict(method=titles, value=rho, text=[fmt(v) for v in rho]), name=f"{key}:correlation")
     bars = figure(
-        name=f"{key}:correlation",
+        name=f"{key}:correlation_bars",
         height=60 + 26 * len(titles),
         max_width=width,
         sizing_mode="stretch_width",
