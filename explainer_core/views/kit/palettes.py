@@ -4,7 +4,7 @@ Activations use a diverging red-to-blue scale with white at zero; weights and
 biases a separate diverging scale (brown/yellow to green); logits a light-to-
 dark orange scale; the input channels are shown in their own colour. Diverging
 scales are always symmetric around zero so that white means exactly zero.
-The comparison chapters colour models by family (:data:`FAMILY`).
+The comparison chapters colour models by family (:data:`FAMILY`) and classes by group (:data:`GROUP`).
 """
 
 from __future__ import annotations
@@ -33,6 +33,11 @@ INPUT_CHANNELS = (
 #: each family a marker shape too, so that colour is never the only clue.
 FAMILY = (Colorblind8[7], Colorblind8[1], Colorblind8[4], Colorblind8[3], Colorblind8[5], Colorblind8[0],
           Colorblind8[6], "#808080")
+
+#: One colour per group of classes (:data:`explainer_core.compare.GROUPS`, in its order: animals, vehicles,
+#: food, fruit and vegetables), from the same Okabe-Ito palette: bluish green, blue, vermillion and reddish
+#: purple, each at least 3:1 against the views' white. Views give each group a marker shape too.
+GROUP = (Colorblind8[3], Colorblind8[0], Colorblind8[5], Colorblind8[6])
 
 
 def diverging_mapper(limit: float, palette=ACTIVATION) -> LinearColorMapper:
