@@ -143,3 +143,40 @@ def gallery_pixels(photos: list[dict], data_path: str | None = None) -> np.ndarr
             )
         pixels.append(np.asarray(fit_rgb(raw), dtype=np.uint8))
     return np.stack(pixels)
+
+
+def predictions(pixels: np.ndarray, members: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Each zoo member's predicted class and its softmax output on 8-bit ``pixels`` (P, H, W, 3): (P, members) each.
+
+    The models read pixels / 255, exactly the book's preprocessing (``prepare_image``).
+    """
+    from ...models.zoo import ZOO
+
+    inputs = pixels.astype(np.float32) / np.float32(255.0)
+    predicted, confidence = [], []
+    for name in members:
+        # a direct call rather than predict(): one graph per model, and no retracing warnings in the book's cells
+        outputs = np.asarray(ZOO[name].load().keras_model(inputs, training=False), dtype=np.float64)
+        predicted.append(outputs.argmax(axis=1))
+        confidence.append(outputs.max(axis=1))
+    return np.stack(predicted, axis=1), np.stack(confidence, axis=1)
+
+
+def gallery_comparison(first: int = 0, data_path: str | None = None, folder: str | None = FOLDER):
+    """The gallery's comparison as the book shows it: the zoo's cards, the precomputed maps, the photos
+    (read from the data set) and the members' predictions on them; the view carries picture ``first``
+    (every picture when ``folder`` is None). Raises DatasetError when the data set is missing."""
+    from ...models.loading import card_path
+    from ...models.zoo import ZOO
+    from ...precompute import load
+    from . import Comparison
+
+    index, arrays = load()
+    pixels = gallery_pixels(index["photos"], data_path)
+    members = list(index["members"])
+    cards = [json.loads(card_path(ZOO[name].path).read_text()) for name in members]
+    predicted, confidence = predictions(pixels, members)
+    carried = [first] if folder is not None else range(len(index["photos"]))
+    blocks = {p: picture_block(pixels[p], arrays["maps"][:, :, p]) for p in carried}
+    return Comparison(cards=cards, methods=list(index["methods"]), photos=index["photos"], predicted=predicted,
+                      confidence=confidence, blocks=blocks, folder=folder)
