@@ -97,10 +97,11 @@ def class_answers(report: Sequence[MemberOnClass], class_name: str, *, highlight
     plot.xaxis.formatter = CustomJSTickFormatter(code=_PERCENT_TICKS)
     plot.xaxis.axis_label = f"share of the {len(report) and report[0].pictures} validation photos"
     plot.ygrid.visible = False
-    labels = [segments[0], *(f"taken for {name}" for name in segments[1:-1]), "other wrong answers"]
+    plot.min_border_right = 24  # room for the "100 %" tick on a phone
+    labels = [segments[0], *segments[1:-1], "other wrong"]
     plot.add_layout(Legend(items=[LegendItem(label=label, renderers=[r]) for label, r in zip(labels, renderers)],
                            ncols=2, border_line_color=None, label_text_font_size="12px", padding=2, spacing=2,
-                           location="top_left"), "below")
+                           title="answer", title_text_font_size="12px", location="top_left"), "below")
     plot.add_tools(HoverTool(renderers=renderers, tooltips=[("network", "@member"), ("", "@text")]))
     best, worst = members[0], members[-1]
     description = (
