@@ -239,14 +239,24 @@ def explanation_maps(
 
     The column titles are one line of HTML above the grid (they wrap on a phone); each row is a
     figure ``<key>:row<r>`` under its name, all drawing one source ``<key>:cells`` (see
-    :func:`map_cells`); the maps' renderers, whose hover gives the value, are named ``<key>:maps``;
+    :func:`map_cells`; its pictures, each distinct one once, are in ``<key>:pictures``); the
+    maps' renderers, whose hover gives the value, are named ``<key>:maps``;
     also ``<key>:colour_bar`` and ``<key>:layout``. Raises :class:`~explainer_core.errors.ExplanationError`
     on maps outside [0, 1], shapes that do not match, or a wrong number of names.
     """
     cells = map_cells(pictures, maps, row_names, column_names)
     cols = len(dict.fromkeys(cells["column"]))
     height, width_px = cells["map"][0].shape
-    source = ColumnDataSource({k: v for k, v in cells.items() if k != "map"}, name=f"{key}:cells")
+    source = ColumnDataSource({k: v for k, v in cells.items() if k not in ("map", "picture")}, name=f"{key}:cells")
+    # each distinct picture once (a picture shared by a column is sent once, not once per row)
+    shared = np.asarray(pictures).ndim < 5
+    pictures_source = ColumnDataSource(
+        dict(
+            picture=cells["picture"][:cols] if shared else cells["picture"],
+            x=cells["x"][:cols] if shared else cells["x"],
+        ),
+        name=f"{key}:pictures",
+    )
     x_end = cols * (width_px + GAP) - GAP
     full = min(width, 150 * cols)  # cells of at most about 150 px
     mapper = LinearColorMapper(palette=list(EXPLANATION), low=0, high=1)
@@ -275,7 +285,8 @@ def explanation_maps(
             outline_line_color=None,
         )
         view = CDSView(filter=IndexFilter(list(range(r * cols, (r + 1) * cols))))
-        plot.image_rgba(image="picture", x="x", y=0, dw=width_px, dh=height, source=source, view=view)
+        shown = view if not shared else CDSView()
+        plot.image_rgba(image="picture", x="x", y=0, dw=width_px, dh=height, source=pictures_source, view=shown)
         maps_renderer = plot.image(
             image="image",
             x="x",
