@@ -11,8 +11,11 @@ const S = meta.size, N = S * S, SCALE = 2;
 const all = (window.__explainerCompare = window.__explainerCompare || {});
 const mine = (all[meta.key] = all[meta.key] || {blocks: new Map(), token: 0, drawn: 0});
 if (!mine.seeded) {
+  // plain typed arrays over BokehJS's ndarrays: an ndarray's subarray() would not be a plain view
+  const plain = (a, Type) => new Type(a.buffer, a.byteOffset, a.length);
   store.data.index.forEach((p, i) => mine.blocks.set(Number(p), {
-    pixels: store.data.pixels[i], maps: store.data.maps[i], distances: store.data.distances[i]}));
+    pixels: plain(store.data.pixels[i], Uint8Array), maps: plain(store.data.maps[i], Uint8Array),
+    distances: plain(store.data.distances[i], Float32Array)}));
   mine.seeded = true;
 }
 const pct = (v) => `${(100 * v).toFixed(1)} %`;
@@ -251,7 +254,7 @@ function redrawThreshold() {
   if (t == null) return;
   const th = Number(threshold.value);
   drawRows(t, mine.blocks.get(t.picture), th);
-  say(describeTask(t, th));
+  if (chosenTask().missing.length === 0) say(describeTask(t, th));  // else the empty fields stay named
   mine.drawn++;
   task.data = {...task.data, threshold: [th], drawn: [mine.drawn]};
 }
@@ -264,7 +267,9 @@ function filterPictures() {
   }
 }
 
-if (cb_obj === reset) {
+// a button's click comes as an event whose origin is the button; a value's change as the widget itself
+const from = cb_obj != null && cb_obj.origin != null ? cb_obj.origin : cb_obj;
+if (from === reset) {
   models.value = [];
   classes.value = "";
   picture.value = "";
@@ -273,18 +278,18 @@ if (cb_obj === reset) {
   search.value = "";
   threshold.value = 0;
   say(`<span class="xv-bad">Empty fields: models, picture, method, similarity rule.</span> Choose them, then press Run.`);
-} else if (cb_obj === threshold) {
+} else if (from === threshold) {
   redrawThreshold();
-} else if (cb_obj === search) {
+} else if (from === search) {
   if (mine.applied != null) applyFilter(mine.applied);
-} else if (cb_obj === classes) {
+} else if (from === classes) {
   filterPictures();
-} else if (cb_obj === rows.selected) {
+} else if (from === rows.selected) {
   if (mine.applied != null) {
     brush(mine.applied);
     drawHistogram(mine.applied, mine.blocks.get(mine.applied.picture), contourLevels(Number(threshold.value)));
   }
-} else if (cb_obj === cells.selected) {
+} else if (from === cells.selected) {
   const hit = cells.selected.indices;
   if (hit.length) rows.selected.indices = [...new Set([cells.data.mi[hit[0]], cells.data.mj[hit[0]]])];
 } else {
