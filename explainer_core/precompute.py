@@ -1,7 +1,8 @@
 """What the comparison chapters show, computed once and kept under version control.
 
     python -m explainer_core.precompute              # writes model/comparison/ (refuses to replace it)
-    python -m explainer_core.precompute --overwrite  # after retraining a member
+    python -m explainer_core.precompute --overwrite  # after retraining a member: redoes only the changed ones
+    python -m explainer_core.precompute --overwrite --all  # everything again
 
 Explaining 13 networks five ways takes minutes (BBMP optimises a mask per
 picture), so the book reads the results instead of recomputing them on every
@@ -106,8 +107,24 @@ def first_per_class(labels: np.ndarray, per_class: int) -> np.ndarray:
     return np.concatenate([np.flatnonzero(labels == label)[:per_class] for label in np.unique(labels)])
 
 
-def precompute(data_path: str | None = None, overwrite: bool = False, progress=print) -> dict:
-    """Compute and write ``model/comparison/``; return the index."""
+def _reusable(photos: list[dict], methods: list[str]) -> tuple[dict, dict[str, np.ndarray]] | None:
+    """The previous results, when they were computed on the same photos and methods (else None)."""
+    try:
+        index, arrays = load()
+    except (ExplainerError, OSError, ValueError, KeyError):
+        return None
+    if index.get("photos") != photos or index.get("methods") != methods:
+        return None
+    return index, arrays
+
+
+def precompute(data_path: str | None = None, overwrite: bool = False, progress=print, everything: bool = False) -> dict:
+    """Compute and write ``model/comparison/``; return the index.
+
+    With ``overwrite``, a member whose model file has the sha256 the previous index
+    recorded (same photos, same methods) keeps its previous rows, so retraining one
+    member costs one member's work; ``everything`` recomputes them all.
+    """
     from .data.tiny_imagenet import TinyImageNet
     from .explain import METHODS
     from .models.zoo import ZOO
@@ -123,11 +140,19 @@ def precompute(data_path: str | None = None, overwrite: bool = False, progress=p
     val_pictures = val.images.astype(np.float32) / 255.0
     chosen = first_per_class(val.labels, FAITHFULNESS_PER_CLASS)
     methods = list(METHODS)
+    previous = None if everything else _reusable(photos, methods)
     maps, probabilities, table, digests = [], [], {}, {}
     for index, (name, entry) in enumerate(ZOO.items(), start=1):
         started = time.perf_counter()
-        model = entry.load().keras_model
         digests[name] = sha256(entry.path.read_bytes())
+        if previous is not None and previous[0]["model_sha256"].get(name) == digests[name]:
+            row = previous[0]["members"].index(name)
+            maps.append(previous[1]["maps"][row])
+            probabilities.append(previous[1]["val_probabilities"][row])
+            table[name] = previous[0]["faithfulness"]["table"][name]
+            progress(f"[{index}/{len(ZOO)}] {name}: unchanged, kept")
+            continue
+        model = entry.load().keras_model
         maps.append(maps_for(model, pictures, methods))
         probabilities.append(np.asarray(model.predict(val_pictures, verbose=0), dtype=np.float16))
         table[name] = faithfulness(model, val_pictures[chosen], methods)
@@ -178,10 +203,17 @@ def load() -> tuple[dict, dict[str, np.ndarray]]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m explainer_core.precompute", description=__doc__.splitlines()[0])
     parser.add_argument("--data", help="Tiny ImageNet folder or zip (default: $CNN_EXPLAINER_DATA)")
-    parser.add_argument("--overwrite", action="store_true", help="replace model/comparison/ if it exists")
+    parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace model/comparison/ if it exists, recomputing only the members whose model file changed",
+    )
+    parser.add_argument("--all", action="store_true", help="with --overwrite: recompute every member")
     args = parser.parse_args(argv)
     try:
-        index = precompute(args.data, args.overwrite, progress=lambda line: print(line, flush=True))
+        index = precompute(
+            args.data, args.overwrite, progress=lambda line: print(line, flush=True), everything=args.all
+        )
     except ExplainerError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -83,3 +83,35 @@ def test_a_missing_file_says_how_to_make_it(monkeypatch, tmp_path):
     monkeypatch.setattr(precompute, "INDEX_FILE", tmp_path / "index.json")
     with pytest.raises(ExplainerError, match="python -m explainer_core.precompute"):
         precompute.load()
+
+
+def test_overwrite_recomputes_only_the_members_whose_model_changed(stored, data, monkeypatch, tmp_path):
+    """A member whose model file still has the recorded sha256 keeps its rows; a changed one is redone."""
+    import shutil
+
+    for name in ("INDEX_FILE", "MAPS_FILE"):
+        copy = tmp_path / getattr(precompute, name).name
+        shutil.copy(getattr(precompute, name), copy)
+        monkeypatch.setattr(precompute, name, copy)
+    monkeypatch.setattr(precompute, "OUT_DIR", tmp_path)
+    index, arrays = stored
+    changed = "resnet_mini"
+    edited = dict(index, model_sha256=dict(index["model_sha256"], **{changed: "0" * 64}))
+    precompute.INDEX_FILE.write_text(__import__("json").dumps(edited))
+    redone = []
+
+    def fake_maps(model, pictures, methods):
+        redone.append(model.name)
+        return np.zeros((len(methods), len(pictures), 64, 64), np.uint8)
+
+    monkeypatch.setattr(precompute, "maps_for", fake_maps)
+    monkeypatch.setattr(precompute, "faithfulness", lambda model, pictures, methods: {"redone": True})
+    lines = []
+    new = precompute.precompute(overwrite=True, progress=lines.append)
+    assert len(redone) == 1 and sum("unchanged, kept" in line for line in lines) == len(ZOO) - 1
+    _, again = precompute.load()
+    row = index["members"].index(changed)
+    assert not again["maps"][row].any() and new["faithfulness"]["table"][changed] == {"redone": True}
+    kept = [i for i in range(len(ZOO)) if i != row]
+    np.testing.assert_array_equal(again["maps"][kept], arrays["maps"][kept])
+    assert new["model_sha256"] == index["model_sha256"]  # the real digest is recorded again
