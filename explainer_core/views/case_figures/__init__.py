@@ -99,14 +99,16 @@ def class_answers(report: Sequence[MemberOnClass], class_name: str, *, highlight
     plot.ygrid.visible = False
     plot.min_border_right = 24  # room for the "100 %" tick on a phone
     labels = [segments[0], *segments[1:-1], "other wrong"]
-    plot.add_layout(Legend(items=[LegendItem(label=label, renderers=[r]) for label, r in zip(labels, renderers)],
+    items = [LegendItem(label=label, renderers=[r]) for label, r in zip(labels, renderers, strict=True)]
+    plot.add_layout(Legend(items=items,
                            ncols=2, border_line_color=None, label_text_font_size="12px", padding=2, spacing=2,
                            title="answer", title_text_font_size="12px", location="top_left"), "below")
     plot.add_tools(HoverTool(renderers=renderers, tooltips=[("network", "@member"), ("", "@text")]))
     best, worst = members[0], members[-1]
     description = (
         f"{title}, best network first. {best}: {columns['text'][0]}. {worst}: {columns['text'][-1]}. "
-        + " ".join(f"{m}: {round(100 * r)} % right." for m, r in zip(members[1:-1], columns["right"][1:-1]))
+        + " ".join(f"{m}: {round(100 * r)} % right."
+                   for m, r in zip(members[1:-1], columns["right"][1:-1], strict=True))
     )
     return as_image(plot, description)
 
@@ -180,7 +182,7 @@ def colour_histograms(panels: Mapping[str, np.ndarray], *, note: str | None = No
         plot.yaxis.formatter = CustomJSTickFormatter(code=_PERCENT_TICKS)
         plot.xaxis.axis_label = "intensity (0 dark to 255 bright)" if i == len(binned) - 1 else None
         means = [float((channel * x).sum() / channel.sum()) if channel.sum() else float("nan") for channel in values]
-        described = ", ".join(f"mean {name} {m:.0f}" for name, m in zip(("red", "green", "blue"), means))
+        described = ", ".join(f"mean {name} {m:.0f}" for name, m in zip(("red", "green", "blue"), means, strict=True))
         plots.append(as_image(plot, f"Colour histogram of {title}: {pixels} pixels kept; {described}."))
     items = plots if note is None else [*plots, Div(text=note, stylesheets=[panel_css()],
                                                    sizing_mode="stretch_width", name=f"{key}:note")]
