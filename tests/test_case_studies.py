@@ -234,3 +234,26 @@ def test_method_ranking_reads_the_faithfulness_table(zoo):
         assert {m for m, _ in ranking.deletion} == set(index["methods"])
         assert [v for _, v in ranking.deletion] == sorted(table[member][m]["deletion"] for m in index["methods"])
         assert set(ranking.baselines) == {"random pixels", "random cells"}
+
+
+def test_salient_colours_on_a_gallery_photo_agree_with_its_histograms(zoo):
+    """The chapter's colour numbers on a real photo and map: the histograms' pixels, counted by strongest channel."""
+    from explainer_core.data.preprocess import prepare_image
+    from explainer_core.data.tiny_imagenet import TinyImageNet
+    from explainer_core.errors import DatasetError
+    from explainer_core.precompute import sha256
+
+    index, arrays, _ = zoo
+    try:
+        raw = TinyImageNet().read_bytes(index["photos"][0]["file"])
+    except DatasetError:
+        pytest.skip("the Tiny ImageNet data set is not here (set CNN_EXPLAINER_DATA)")
+    assert sha256(raw) == index["photos"][0]["sha256"]
+    photo = np.round(prepare_image(raw) * 255).astype(np.uint8)
+    explanation = arrays["maps"][0, 0, 0] / 255.0
+    colours = salient_colours(photo, explanation, 0.5)
+    counts = salient_histograms(photo, explanation, 0.5)
+    kept = photo[explanation >= 0.5]
+    assert colours.area * explanation.size == counts[0].sum() == len(kept)
+    assert colours.dominant["green"] == pytest.approx(np.mean(kept.argmax(axis=1) == 1))
+    assert sum(colours.dominant.values()) == pytest.approx(1.0)
