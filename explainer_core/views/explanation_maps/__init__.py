@@ -328,8 +328,9 @@ def explanation_maps(
 
 #: The column titles, laid out like the cells under them (percentages of the grid's width).
 _HEADER_CSS = """
-:host {{ font-size: 12px; }}
-.xv-cols {{ display: grid; grid-template-columns: repeat({cols}, {cell:.3f}%);
+:host {{ font-size: 12px; width: 100%; }}
+.bk-clearfix {{ width: 100%; }}
+.xv-cols {{ width: 100%; display: grid; grid-template-columns: repeat({cols}, {cell:.3f}%);
   column-gap: {gap:.3f}%; align-items: end; }}
 .xv-col {{ text-align: center; font-weight: 600; color: #374151; line-height: 1.2; overflow-wrap: anywhere; }}
 """
@@ -422,6 +423,7 @@ def _curve_figure(entries: list[dict], kind: str, key: str, width: int, title: s
         x_range=Range1d(0, 1),
         y_range=Range1d(0, 1.02),
         title=title,
+        min_border_right=24,
         x_axis_label="pixels " + ("deleted" if kind == "deletion" else "put back") + ", highest map value first",
         y_axis_label="probability of the class",
     )
@@ -512,9 +514,7 @@ def faithfulness_curves(
     figures = []
     if deletion is not None:
         figures.append(
-            _curve_figure(
-                curve_columns(deletion), "deletion", key, width, "Deletion: the most important pixels go first"
-            )
+            _curve_figure(curve_columns(deletion), "deletion", key, width, "Deletion (a lower area is more faithful)")
         )
     if insertion is not None:
         figures.append(
@@ -523,7 +523,7 @@ def faithfulness_curves(
                 "insertion",
                 key,
                 width,
-                "Insertion: the most important pixels come back first",
+                "Insertion (a higher area is more faithful)",
             )
         )
     return column(*figures, name=f"{key}:layout", sizing_mode="stretch_width", max_width=width)
@@ -590,8 +590,9 @@ def sanity_check(
         tools="",
         outline_line_color=None,
         y_range=list(reversed(titles)),
-        x_range=Range1d(-1, 1.35),
-        title="Rank correlation, trained and randomised",
+        x_range=Range1d(-1, 1.6),
+        title="Rank correlation of the two rows",
+        min_border_right=16,
     )
     bars.title.text_font_size = "13px"
     bars.title.text_color = _TEXT
