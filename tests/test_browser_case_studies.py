@@ -81,7 +81,7 @@ def test_the_charts_show_what_python_computed(browser_page):
             assert bars[key] == pytest.approx(values), key
     assert page.evaluate("() => window.__data('photo_misses:source')")["count"] == counts
     label = page.evaluate("() => window.__model('class_answers:bars').html_attributes['aria-label']")
-    assert label.startswith(f"What each network answers on the {case} photos") and columns["text"][0] in label
+    assert label.startswith(f"Answers on the {case} photos, best network first") and columns["text"][0] in label
     browser_page.assert_clean()
 
 

@@ -88,7 +88,7 @@ def class_answers(report: Sequence[MemberOnClass], class_name: str, *, highlight
     segments, columns = answer_rows(report, highlight)
     members = columns["member"]
     source = ColumnDataSource(columns, name=f"{key}:source")
-    title = f"What each network answers on the {class_name} photos"
+    title = f"Answers on the {class_name} photos"
     plot = _figure(f"{key}:bars", 60 + 22 * len(members) + 22 * ((len(segments) + 1) // 2), width, title,
                    y_range=list(reversed(members)), x_range=Range1d(0, 1))
     colours = ANSWER_COLOURS[: len(segments) - 1] + ANSWER_COLOURS[-1:]
@@ -124,7 +124,7 @@ def photo_misses_chart(misses: Sequence[PhotoMisses], members: int, class_name: 
     who = [", ".join(f"{m} ({answer})" for m, answer in photo.missed_by.items()) or "nobody" for photo in ranked]
     source = ColumnDataSource({"photo": labels, "count": counts, "who": who,
                                "position": [photo.position for photo in ranked]}, name=f"{key}:source")
-    title = f"How many networks miss each {class_name} photo"
+    title = f"Networks that miss each {class_name} photo"
     plot = _figure(f"{key}:bars", 250, width, title, x_range=labels, y_range=Range1d(0, members + 0.5))
     bars = plot.vbar(x="photo", top="count", width=0.75, source=source, color=ANSWER_COLOURS[1])
     plot.add_layout(Span(location=members / 2, dimension="width", line_color=_TEXT, line_dash="dashed",
