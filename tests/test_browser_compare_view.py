@@ -117,8 +117,15 @@ def assert_rows_are_the_engines(page, book_html, precomputed, p, k, th):
                 if i in task["models"][0]]
     m = selected[0] if selected else task["models"][0][0]
     hist = data(page, "compare:hist")
-    want = salient_histograms(b.pixels, maps[m, k, p] / 255.0, th)
-    np.testing.assert_array_equal(np.array([hist["r"], hist["g"], hist["b"]]), want)
+    photos = hist["photo"][::3]
+    if len(task["models"][0]) == 1:  # one model: every gallery picture of the class, the chosen one first
+        same = [q for q, photo in enumerate(index["photos"]) if photo["label"] == label and q != p]
+        assert photos == [p, *same]
+    else:
+        assert photos == [p]
+    for n, q in enumerate(photos):
+        want = salient_histograms(block(book_html, q, index).pixels, maps[m, k, q] / 255.0, th)
+        np.testing.assert_array_equal(np.array(hist["ys"][3 * n: 3 * n + 3]), want, err_msg=f"picture {q}")
 
 
 def assert_matrix_is_the_engines(page, precomputed, p, k, rule):
@@ -173,6 +180,19 @@ def test_changing_the_picture_fetches_only_its_file(browser_page, book_html, pre
     wait_drawn(page, 3)
     assert_rows_are_the_engines(page, book_html, precomputed, 7, 3, 0.0)
     assert len([f for f in browser_page.loaded_files() if f.startswith("_static/comparison/")]) == 1
+    browser_page.assert_clean()
+
+
+def test_one_model_shows_the_histograms_of_its_class(browser_page, book_html, precomputed):
+    page = open_page(browser_page)
+    name = precomputed[2][8]["name"]
+    set_value(page, f"{K}:models", [name])
+    wait_drawn(page, 2)
+    set_value(page, f"{K}:threshold", 0.3)
+    task = wait_drawn(page, 3)
+    assert task["models"][0] == [8]
+    assert_rows_are_the_engines(page, book_html, precomputed, 0, 0, 0.3)
+    assert name in page.evaluate("() => window.__model('compare:histogram').title.text")
     browser_page.assert_clean()
 
 

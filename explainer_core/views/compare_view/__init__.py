@@ -232,7 +232,7 @@ def compare_view(
     filter_ = IndexFilter([c.names.index(n) for n in chosen])
     cells = ColumnDataSource(dict(x=[], y=[], value=[], text=[], pair=[], mi=[], mj=[], alpha=[], value_text=[]),
                              name=f"{key}:cells")
-    hist = ColumnDataSource(dict(x=list(range(256)), r=[0] * 256, g=[0] * 256, b=[0] * 256), name=f"{key}:hist")
+    hist = ColumnDataSource(dict(xs=[], ys=[], colour=[], dash=[], label=[], photo=[]), name=f"{key}:hist")
     levels = ColumnDataSource(dict(k=[], level=[]), name=f"{key}:levels")
     task = ColumnDataSource(dict(picture=[], method=[], rule=[], models=[], threshold=[], drawn=[]), name=f"{key}:task")
 
@@ -314,14 +314,14 @@ def _table(rows, filter_, key, width) -> DataTable:
     percent = NumberFormatter(format="0.0 %")
     columns = [
         TableColumn(field="name", title="model", width=100),
+        _image_column("contour", "contour_alt", "map, contours"),
+        _image_column("kept_png", "kept_alt", "above threshold"),
         TableColumn(field="family", title="family", width=76),
         TableColumn(field="top1", title="accuracy", formatter=percent, width=58),
         TableColumn(field="class_acc", title="its class", formatter=percent, width=58),
         TableColumn(field="predicted", title="predicts", width=72),
         TableColumn(field="confidence", title="sure", formatter=percent, width=50),
         TableColumn(field="kept", title="kept", formatter=percent, width=50),
-        _image_column("contour", "contour_alt", "map, contours"),
-        _image_column("kept_png", "kept_alt", "above threshold"),
     ]
     return DataTable(source=rows, view=CDSView(filter=filter_), columns=columns, row_height=CELL + 6,
                      height=3 * (CELL + 6) + 30, index_position=None, sortable=True, selectable=True, autosize_mode="none",
@@ -341,7 +341,8 @@ def _figure(name: str, height: int, width: int, **kwargs) -> figure:
 def _heat(cells, key, width) -> figure:
     plot = _figure(f"{key}:heat", 420, width, x_range=FactorRange(), y_range=FactorRange(),
                    title="Similarity of the maps")
-    mapper = LinearColorMapper(palette=RdBu11, low=-1, high=1)
+    # the middle seven of RdBu11: dark enough to tell apart, light enough for dark words on every cell
+    mapper = LinearColorMapper(palette=RdBu11[2:-2], low=-1, high=1)
     rect = plot.rect("x", "y", 1, 1, source=cells, fill_color={"field": "value", "transform": mapper},
                      fill_alpha="alpha", line_color="white", nonselection_fill_alpha="alpha",
                      selection_fill_alpha="alpha", selection_line_color="#111827")
@@ -376,9 +377,11 @@ def _scatter(rows, filter_, key, width) -> figure:
 def _histogram(hist, key, width) -> figure:
     plot = _figure(f"{key}:histogram", 260, width, title="Colour intensities kept",
                    x_axis_label="intensity", y_axis_label="pixels", x_range=Range1d(0, 255))
-    for channel, colour in (("r", "#c0392b"), ("g", "#1e8449"), ("b", "#2e5fa8")):
-        plot.line("x", channel, source=hist, line_color=colour, line_width=1.5, legend_label=channel.upper())
+    plot.multi_line("xs", "ys", source=hist, line_color="colour", line_dash="dash", line_width=1.5,
+                    legend_field="label")
     plot.legend.location = "top_right"
     plot.legend.label_text_font_size = "11px"
     plot.legend.padding = 2
+    plot.legend.spacing = 0
+    plot.legend.background_fill_alpha = 0.7
     return as_image(plot, "Colour intensity histograms of the kept pixels")

@@ -139,13 +139,35 @@ function pinned(t) {
   const sel = rows.selected.indices.filter((i) => t.models.includes(i));
   return sel.length ? sel[0] : t.models[0];
 }
-function drawHistogram(t, block, lv) {
+const CHANNELS = [["red", "#c0392b"], ["green", "#1e8449"], ["blue", "#2e5fa8"]];
+const DASHES = ["solid", "dashed", "dotted", "dotdash"];
+async function drawHistogram(t, lv) {
+  // one model chosen: VAC-CNN's single-model study, the histograms of every gallery picture of the
+  // picture's class (fetched when needed); several: the pinned model's on the picture
   const m = pinned(t);
-  const band = bandsOf(mapOf(block, m, t.method), lv);
-  const [r, g, b] = histograms(block.pixels, band);
-  const kept = band.reduce((s, v) => s + (v > 0 ? 1 : 0), 0);
-  hist.data = {x: [...Array(256).keys()], r, g, b};
-  histogram.title.text = `Colour intensities kept by ${meta.members[m]} (${kept} of ${N} pixels)`;
+  const label = meta.photo_labels[t.picture];
+  const photos = t.models.length === 1
+    ? [t.picture, ...meta.photo_labels.map((l, q) => q).filter((q) => q !== t.picture && meta.photo_labels[q] === label)]
+    : [t.picture];
+  const columns = {xs: [], ys: [], colour: [], dash: [], label: [], photo: []};
+  let kept = 0;
+  for (const [n, q] of photos.entries()) {
+    const block = await blockOf(q);
+    const band = bandsOf(mapOf(block, m, t.method), lv);
+    if (n === 0) kept = band.reduce((s, v) => s + (v > 0 ? 1 : 0), 0);
+    histograms(block.pixels, band).forEach((counts, c) => {
+      columns.xs.push([...Array(256).keys()]);
+      columns.ys.push(counts);
+      columns.colour.push(CHANNELS[c][1]);
+      columns.dash.push(DASHES[n % DASHES.length]);
+      columns.label.push(photos.length > 1 ? `${CHANNELS[c][0]}, ${meta.photo_names[q]}` : CHANNELS[c][0]);
+      columns.photo.push(q);
+    });
+  }
+  hist.data = columns;
+  histogram.title.text = photos.length > 1
+    ? `Colour intensities kept by ${meta.members[m]} on the ${photos.length} ${meta.class_names[label]} pictures`
+    : `Colour intensities kept by ${meta.members[m]} (${kept} of ${N} pixels)`;
 }
 function drawRows(t, block, th) {
   const lv = contourLevels(th);
@@ -179,7 +201,6 @@ function drawRows(t, block, th) {
     `; the band above the last one is filled <span style="display:inline-block;width:14px;height:10px;background:rgba(${FILL},${FILL_ALPHA})"></span>.</div>`;
   scatter.left[0].axis_label = `accuracy on ${meta.class_names[label]} pictures`;
   scatter.title.text = `Accuracy on ${meta.class_names[label]} against accuracy on all classes`;
-  drawHistogram(t, block, lv);
 }
 function drawMatrix(t, block) {
   const s = similarity(block, t.method, t.rule, t.models);
@@ -190,10 +211,12 @@ function drawMatrix(t, block) {
     x.push(names[j]); y.push(names[i]); value.push(s[i][j]); mi.push(a); mj.push(b);
     text.push(small ? s[i][j].toFixed(2) : ""); pair.push(`${names[i]} and ${names[j]}`);
   }));
+  // empty the cells before the axes change, so that no glyph ever reads a factor its axis lacks
   cells.selected.indices = [];
-  cells.data = {x, y, value, text, pair, mi, mj, alpha: value.map(() => 1), value_text: value.map((v) => v.toFixed(3))};
+  cells.data = Object.fromEntries(Object.keys(cells.data).map((name) => [name, []]));
   heat.x_range.factors = names;
   heat.y_range.factors = [...names].reverse();
+  cells.data = {x, y, value, text, pair, mi, mj, alpha: value.map(() => 1), value_text: value.map((v) => v.toFixed(3))};
   heat.title.text = `Similarity of the maps by ${meta.rule_labels[t.rule]} (1: alike, -1: the most different pair)`;
   brush(t);
 }
@@ -246,15 +269,18 @@ async function runTask() {
   drawMatrix(t, block);
   applyFilter(t);
   say(describeTask(t, th));
+  await drawHistogram(t, contourLevels(th));
+  if (token !== mine.token) return;
   mine.drawn++;
   task.data = {picture: [t.picture], method: [t.method], rule: [t.rule], models: [t.models], threshold: [th], drawn: [mine.drawn]};
 }
-function redrawThreshold() {
+async function redrawThreshold() {
   const t = mine.applied;
   if (t == null) return;
   const th = Number(threshold.value);
   drawRows(t, mine.blocks.get(t.picture), th);
   if (chosenTask().missing.length === 0) say(describeTask(t, th));  // else the empty fields stay named
+  await drawHistogram(t, contourLevels(th));
   mine.drawn++;
   task.data = {...task.data, threshold: [th], drawn: [mine.drawn]};
 }
@@ -279,7 +305,7 @@ if (from === reset) {
   threshold.value = 0;
   say(`<span class="xv-bad">Empty fields: models, picture, method, similarity rule.</span> Choose them, then press Run.`);
 } else if (from === threshold) {
-  redrawThreshold();
+  redrawThreshold().catch((error) => console.error("The comparison view could not redraw:", error));
 } else if (from === search) {
   if (mine.applied != null) applyFilter(mine.applied);
 } else if (from === classes) {
@@ -287,7 +313,8 @@ if (from === reset) {
 } else if (from === rows.selected) {
   if (mine.applied != null) {
     brush(mine.applied);
-    drawHistogram(mine.applied, mine.blocks.get(mine.applied.picture), contourLevels(Number(threshold.value)));
+    drawHistogram(mine.applied, contourLevels(Number(threshold.value)))
+      .catch((error) => console.error("The histograms could not be drawn:", error));
   }
 } else if (from === cells.selected) {
   const hit = cells.selected.indices;
