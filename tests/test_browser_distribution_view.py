@@ -115,7 +115,10 @@ def assert_shown(page, columns: dict, m: int, mode: str) -> None:
     state = page.evaluate("""(key) => ({
         status: window.__model(`${key}:status`).text, legend: window.__model(`${key}:image_legend`).text,
         class_label: window.__label(`${key}:class_map`), image_label: window.__label(`${key}:image_map`),
+        class_title: window.__model(`${key}:class_map`).title.text,
+        image_title: window.__model(`${key}:image_map`).title.text,
     })""", KEY)
+    assert (state["class_title"], state["image_title"]) == (shown["class_title"], shown["image_title"])
     assert state["status"].startswith(shown["status"])
     assert state["legend"] == shown["legend"]
     assert state["class_label"].startswith(shown["class_label"])

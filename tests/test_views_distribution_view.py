@@ -165,6 +165,8 @@ def test_the_view_draws_exactly_these_columns_and_links_the_maps():
     named = {m.name: m for m in layout.references() if getattr(m, "name", None)}
     assert named["distribution:status"].text == shown["status"]
     assert named["distribution:image_legend"].text == shown["legend"]
+    assert named["distribution:class_map"].title.text == shown["class_title"] == "Classes as m2 sees them"
+    assert named["distribution:image_map"].title.text == shown["image_title"] == "Pictures by m2's answers"
     menu, colours = named["distribution:model_menu"], named["distribution:colour_menu"]
     assert isinstance(menu, Select) and menu.value == "2" and menu.title == "Model"
     assert [label for _, label in menu.options] == [
@@ -183,6 +185,7 @@ def test_the_view_draws_exactly_these_columns_and_links_the_maps():
     (show,) = menu.js_property_callbacks["change:value"]
     assert colours.js_property_callbacks["change:value"] == [show]
     assert show.args["legends"] == columns["legends"]
+    assert show.args["class_title"] is class_map.title and show.args["image_title"] is image_map.title
 
 
 def test_every_map_is_an_image_that_says_its_numbers():

@@ -194,6 +194,8 @@ def _model_row(name: str, scores: np.ndarray, truth: np.ndarray, classes: list[s
             f"The classes it puts nearest each other: {classes[pair[0]]} and {classes[pair[1]]} "
             f"(distance {distances[pair[0], pair[1]]:.3f})."
         ),
+        class_title=f"Classes as {name} sees them",
+        image_title=f"Pictures by {name}'s answers",
         class_label=class_label,
         image_label=image_label,
     )
@@ -280,6 +282,7 @@ def shown_columns(columns: dict, m: int, mode: str = "group") -> dict:
         colour=list(colours[mode]),
     )
     return dict(classes=classes, images=shown_images, status=models["status"][m], legend=columns["legends"][mode],
+                class_title=models["class_title"][m], image_title=models["image_title"][m],
                 class_label=models["class_label"][m], image_label=models["image_label"][m])
 
 
@@ -309,8 +312,8 @@ def distribution_view(
     models = ColumnDataSource(data["models"], name=f"{key}:models")
     classes = ColumnDataSource(shown["classes"], name=f"{key}:classes")
     images = ColumnDataSource(shown["images"], name=f"{key}:images")
-    class_map = _class_map(classes, key, width, shown["class_label"])
-    image_map = _image_map(images, key, width, shown["image_label"])
+    class_map = _class_map(classes, key, width, shown["class_title"], shown["class_label"])
+    image_map = _image_map(images, key, width, shown["image_title"], shown["image_label"])
 
     model_menu = Select(
         title="Model", name=f"{key}:model_menu", value=str(m), width=300,
@@ -332,7 +335,7 @@ def distribution_view(
                                  classes=classes, model_menu=model_menu, status=status)
     show = custom_js("distribution_view/show", models=models, classes=classes, images=images,
                      model_menu=model_menu, colour_menu=colour_menu, legends=data["legends"], legend=image_legend,
-                     describe=describe)
+                     class_title=class_map.title, image_title=image_map.title, describe=describe)
     model_menu.js_on_change("value", show)
     colour_menu.js_on_change("value", show)
     brush = custom_js("distribution_view/brush", classes=classes, images=images, boxes=boxes, describe=describe)
@@ -379,9 +382,9 @@ def _figure(name: str, height: int, width: int, title: str) -> figure:
     return plot
 
 
-def _class_map(classes: ColumnDataSource, key: str, width: int, label: str) -> figure:
+def _class_map(classes: ColumnDataSource, key: str, width: int, title: str, label: str) -> figure:
     """One point per class, coloured and shaped by group and named; a box or a click selects classes."""
-    plot = _figure(f"{key}:class_map", 380, width, "Classes: Algorithm 1's distances, by t-SNE")
+    plot = _figure(f"{key}:class_map", 380, width, title)
     plot.x_range.range_padding = 0.4  # room for the names, outside the points on both sides
     points = plot.scatter("x", "y", source=classes, marker="marker", size=16, fill_color="colour",
                           line_color=_OUTLINE, line_width=1, nonselection_fill_alpha=0.2,
@@ -401,9 +404,9 @@ def _class_map(classes: ColumnDataSource, key: str, width: int, label: str) -> f
     return as_image(plot, label)
 
 
-def _image_map(images: ColumnDataSource, key: str, width: int, label: str) -> figure:
+def _image_map(images: ColumnDataSource, key: str, width: int, title: str, label: str) -> figure:
     """One point per picture, shaped by its group and coloured by the chosen colouring."""
-    plot = _figure(f"{key}:image_map", 440, width, "Pictures: softmax outputs, by t-SNE")
+    plot = _figure(f"{key}:image_map", 440, width, title)
     points = plot.scatter("x", "y", source=images, marker="marker", size=8, fill_color="colour", fill_alpha=0.85,
                           line_color=_OUTLINE, line_width=0.5, line_alpha=0.7, nonselection_fill_alpha=0.1,
                           nonselection_line_alpha=0.12, selection_fill_alpha=1, selection_line_alpha=1,

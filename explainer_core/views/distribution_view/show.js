@@ -4,7 +4,8 @@
 // alternatives. Computes no number.
 // Runs when the model menu or the colour menu changes.
 // args: models (one row per model), classes, images (what the maps draw), model_menu, colour_menu,
-//       legends (the picture map's legend per colouring, HTML), legend (its Div), describe.
+//       legends (the picture map's legend per colouring, HTML), legend (its Div), class_title, image_title
+//       (the maps' titles), describe.
 const m = Number(model_menu.value);
 const mode = colour_menu.value;
 const M = models.data;
@@ -21,4 +22,6 @@ images.data = {
   confidence_text: list(M.confidence_text[m]), outcome: list(M.outcome[m]), colour: list(colour),
 };
 legend.text = legends[mode];
+class_title.text = M.class_title[m];
+image_title.text = M.image_title[m];
 describe.execute(model_menu);
