@@ -39,6 +39,26 @@ def test_one_epoch_writes_a_loadable_model_and_a_full_card(tiny_imagenet_zip, tm
     assert "val_top1" in capsys.readouterr().out
 
 
+def test_distillation_writes_a_model_plain_keras_opens_and_a_card_naming_the_teacher(tiny_imagenet_zip, tmp_path):
+    """A one-epoch student of the shipped Tiny VGG, with the light augmentation: the file opens with
+    keras.saving.load_model alone (the distillation loss is not saved), the card names the teacher
+    by file and sha256, and the student has the book's layers."""
+    out = tmp_path / "student.keras"
+    code = main(["--data", str(tiny_imagenet_zip), "--out", str(out), "--epochs", "1", "--limit-per-class", "4",
+                 "--batch-size", "8", "--teacher", str(SHIPPED_MODEL), "--augmentation", "light",
+                 "--distil-weight", "0.5", "--temperature", "2"])
+    assert code == 0
+    card = json.loads(card_path(out).read_text())
+    assert card["distillation"]["teacher"] == SHIPPED_MODEL.name
+    assert card["distillation"]["teacher_sha256"] == hashlib.sha256(SHIPPED_MODEL.read_bytes()).hexdigest()
+    assert (card["distillation"]["distil_weight"], card["distillation"]["temperature"]) == (0.5, 2.0)
+    assert card["hyperparameters"]["augmentation"] == ["RandomFlip", "RandomTranslation"]
+    plain = keras.saving.load_model(out)
+    shipped = keras.saving.load_model(SHIPPED_MODEL, compile=False)
+    assert [layer.name for layer in plain.layers] == [layer.name for layer in shipped.layers]
+    assert plain.count_params() == shipped.count_params()
+
+
 def test_missing_data_is_a_clear_error_not_a_traceback(tmp_path, capsys):
     code = main(["--data", str(tmp_path / "absent.zip"), "--out", str(tmp_path / "m.keras"), "--epochs", "1"])
     assert code == 2

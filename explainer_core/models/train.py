@@ -399,6 +399,11 @@ def train(
         "machine": f"{platform.machine()}, {len(tf.config.list_physical_devices('CPU'))} CPU device(s)",
     }
     card["accuracy_bar"]["met"] = card["validation"]["top1"] >= ACCURACY_BAR
+    if teacher_model is not None:
+        # the distillation loss is a closure Keras cannot save: store the plain classifier's
+        # compile settings, so keras.saving.load_model opens the file without our code
+        model.compile(optimizer="adamw", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        model.optimizer.build(model.trainable_variables)  # saved whole, so loading it warns of nothing
     check_output(out, overwrite)  # a file may have appeared during the run
     with _ctrl_c_held():
         save_model_atomically(model, out, card)
