@@ -265,9 +265,13 @@ def explanation_maps(
         text="<div class='xv-cols'>"
         + "".join(f"<div class='xv-col'>{html.escape(name)}</div>" for name in dict.fromkeys(cells["column"]))
         + "</div>",
-        stylesheets=[panel_css(), InlineStyleSheet(css=_HEADER_CSS.format(cols=cols, cell=cell_pct, gap=gap_pct))],
+        stylesheets=[
+            panel_css(),
+            InlineStyleSheet(css=_HEADER_CSS.format(cols=cols, cell=cell_pct, gap=gap_pct, inset=_FRAME_INSET)),
+        ],
         sizing_mode="stretch_width",
         max_width=full,
+        margin=0,
         name=f"{key}:header",
     )
     parts = [header]
@@ -326,15 +330,17 @@ def explanation_maps(
     return column(*parts, bar, notes, name=f"{key}:layout", sizing_mode="stretch_width", max_width=width)
 
 
+#: Pixels between a row figure's edge and its frame (Bokeh keeps them even with ``min_border=0``).
+_FRAME_INSET = 12
 #: The column titles, laid out like the cells under them (percentages of the grid's width).
 _HEADER_CSS = """
 :host {{ font-size: 12px; width: 100%; }}
 .bk-clearfix {{ width: 100%; }}
-.xv-cols {{ width: 100%; display: grid; grid-template-columns: repeat({cols}, {cell:.3f}%);
-  column-gap: {gap:.3f}%; align-items: end; }}
+.xv-cols {{ width: 100%; box-sizing: border-box; padding: 0 {inset}px; display: grid;
+  grid-template-columns: repeat({cols}, {cell:.3f}%); column-gap: {gap:.3f}%; align-items: end; }}
 .xv-col {{ text-align: center; font-weight: 600; color: #374151; line-height: 1.2; overflow-wrap: anywhere; }}
 """
-_ROW_CSS = ":host { font-size: 12px; } .xv-row { color: #374151; margin-top: 4px; }"
+_ROW_CSS = ":host { font-size: 12px; } .xv-row { color: #374151; margin: 4px 0 0 7px; }"
 
 
 def _colour_bar(mapper: LinearColorMapper, key: str, width: int):
