@@ -22,8 +22,10 @@ from explainer_core.views.distribution_view import (
     MARKERS,
     MODES,
     OUTCOME_COLOURS,
+    PLACES,
     distribution_columns,
     distribution_view,
+    label_places,
     shown_columns,
 )
 from explainer_core.views.kit.palettes import GROUP
@@ -142,10 +144,10 @@ def test_what_each_model_and_colouring_shows_is_that_models_row(case):
             assert shown["images"]["colour"] == want
             assert shown["legend"] == columns["legends"][mode]
             assert shown["status"] == models["status"][m]
-            # names run away from the map's nearer edge
-            xs = np.asarray(shown["classes"]["x"])
-            middle = (xs.min() + xs.max()) / 2
-            assert shown["classes"]["label_align"] == ["right" if x > middle else "left" for x in xs]
+            # each name where label_places puts it for this model's points
+            places = label_places(np.column_stack([shown["classes"]["x"], shown["classes"]["y"]]), classes)
+            for i, column in enumerate(("label_place", "label_align", "label_baseline", "label_dx", "label_dy")):
+                assert shown["classes"][column] == [PLACES[k][i] for k in places] == models[column][m]
 
 
 # -- the view draws them --------------------------------------------------------------------
@@ -212,6 +214,15 @@ def test_the_palettes_tell_groups_and_classes_apart():
         return float(linear @ [0.2126, 0.7152, 0.0722])
 
     assert all(1.05 / (luminance(c) + 0.05) >= 3 for c in GROUP), "a group colour below 3:1 on white"
+
+
+def test_names_go_where_they_cover_no_point_and_stay_on_the_map():
+    # a point just right of another: the first name goes elsewhere than onto it
+    assert label_places(np.array([[0, 0], [0.05, 0], [1, 1.0]]), ["pizza", "orange", "koala"])[0] != 0
+    # a long name at the right edge goes to the left of its point (a phone has little room there)
+    assert PLACES[label_places(np.array([[0, 0], [1, 0.0]]), ["a", "a long class name"])[1]][0] == "left"
+    # two points in one place: the second name does not cover the first
+    assert label_places(np.array([[0, 0], [0, 0.0]]), ["x", "y"]) == [0, 1]
 
 
 def test_one_thread_gives_the_same_positions_as_many():

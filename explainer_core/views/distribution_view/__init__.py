@@ -59,8 +59,10 @@ __all__ = [
     "MARKERS",
     "MODES",
     "OUTCOME_COLOURS",
+    "PLACES",
     "distribution_columns",
     "distribution_view",
+    "label_places",
     "shown_columns",
 ]
 
@@ -126,6 +128,53 @@ def _checked(probabilities, labels, members, class_names) -> tuple[np.ndarray, n
     return scores, truth, names, classes
 
 
+#: Where a class's name may go beside its point: (place, text align, baseline, x offset, y offset in pixels,
+#: y down), tried in this order.
+PLACES = (
+    ("right", "left", "middle", 11, 0),
+    ("left", "right", "middle", -11, 0),
+    ("above", "center", "bottom", 0, -9),
+    ("below", "center", "top", 0, 9),
+)
+LABEL_COLUMNS = ("label_place", "label_align", "label_baseline", "label_dx", "label_dy")
+#: The class map's points span about (width, height) pixels, with (x, y) pixels of the ranges' padding on each
+#: side: at the book's width, and on a phone.
+_SCREENS = (((430.0, 270.0), (86.0, 16.0)), ((250.0, 270.0), (50.0, 16.0)))
+
+
+def label_places(xy: np.ndarray, names: Sequence[str]) -> list[int]:
+    """For each class, the index in :data:`PLACES` of its name: greedily, the place whose box (12 px text)
+    covers the least of the points, the names placed before it and the space outside the map, on a wide
+    screen and on a phone."""
+    span = np.ptp(xy, axis=0)
+    span[span == 0] = 1
+    unit = np.column_stack([(xy[:, 0] - xy[:, 0].min()) / span[0], (xy[:, 1].max() - xy[:, 1]) / span[1]])
+    placed: list[list[tuple]] = [[] for _ in _SCREENS]
+    chosen = []
+    for c, name in enumerate(names):
+        w, h = 6.6 * len(name), 14.0
+        costs, boxes = np.zeros(len(PLACES)), [[None] * len(PLACES) for _ in _SCREENS]
+        for s, ((sw, sh), (mx, my)) in enumerate(_SCREENS):
+            px, py = unit[:, 0] * sw, unit[:, 1] * sh
+            dots = [(x - 8, y - 8, x + 8, y + 8) for i, (x, y) in enumerate(zip(px, py, strict=True)) if i != c]
+            for k, (_, align, baseline, dx, dy) in enumerate(PLACES):
+                left = px[c] + dx - {"left": 0, "right": w, "center": w / 2}[align]
+                top = py[c] + dy - {"middle": h / 2, "bottom": h, "top": 0}[baseline]
+                box = boxes[s][k] = (left, top, left + w, top + h)
+                outside = (max(0, -mx - box[0]) + max(0, box[2] - sw - mx)) * h + (
+                    max(0, -my - box[1]) + max(0, box[3] - sh - my)) * w
+                costs[k] += sum(_overlap(box, other) for other in [*placed[s], *dots]) + 2 * outside
+        k = int(np.argmin(costs))  # the first of the cheapest, in the order of PLACES
+        chosen.append(k)
+        for s in range(len(_SCREENS)):
+            placed[s].append(boxes[s][k])
+    return chosen
+
+
+def _overlap(a, b) -> float:
+    return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+
+
 def _model_row(name: str, scores: np.ndarray, truth: np.ndarray, classes: list[str], seed: int) -> dict:
     """One model's numbers: both projections, accuracies, predictions, and the texts that say them."""
     n = len(classes)
@@ -143,9 +192,7 @@ def _model_row(name: str, scores: np.ndarray, truth: np.ndarray, classes: list[s
     confusion = np.zeros((n, n), dtype=int)
     np.add.at(confusion, (truth, predicted), 1)
     top1 = float(right.mean())
-    # names to the right of their points, but to the left on the map's right half, so that none runs off it
-    middle = (class_xy[:, 0].min() + class_xy[:, 0].max()) / 2
-    left = class_xy[:, 0] > middle
+    places = label_places(class_xy, classes)
 
     def mistaken(c: int) -> str:
         wrong = confusion[c].copy()
@@ -175,8 +222,11 @@ def _model_row(name: str, scores: np.ndarray, truth: np.ndarray, classes: list[s
         top1_text=percent(top1),
         class_x=class_xy[:, 0].copy(),
         class_y=class_xy[:, 1].copy(),
-        label_align=["right" if k else "left" for k in left],
-        label_offset=[-11 if k else 11 for k in left],
+        label_place=[PLACES[k][0] for k in places],
+        label_align=[PLACES[k][1] for k in places],
+        label_baseline=[PLACES[k][2] for k in places],
+        label_dx=[PLACES[k][3] for k in places],
+        label_dy=[PLACES[k][4] for k in places],
         class_accuracy=accuracy.tolist(),
         class_accuracy_text=[f"{percent(a)} of {k}" for a, k in zip(accuracy, counts, strict=True)],
         nearest=[classes[k] for k in nearest],
@@ -271,8 +321,8 @@ def shown_columns(columns: dict, m: int, mode: str = "group") -> dict:
     colours = {"group": images["group_colour"], "class": images["class_colour"], "outcome": models["outcome_colour"][m]}
     classes = dict(
         columns["classes"],
-        x=list(models["class_x"][m]), y=list(models["class_y"][m]), label_align=list(models["label_align"][m]),
-        label_offset=list(models["label_offset"][m]),
+        x=list(models["class_x"][m]), y=list(models["class_y"][m]),
+        **{column: list(models[column][m]) for column in LABEL_COLUMNS},
         accuracy_text=list(models["class_accuracy_text"][m]), nearest_text=list(models["nearest_text"][m]),
     )
     shown_images = dict(
@@ -347,8 +397,9 @@ def distribution_view(
         "its pictures on the picture map; a click on an empty spot clears it. The boxes above do the same from the "
         "keyboard. Hover over a point for its numbers. t-SNE's axes have no units: only who sits near whom "
         "counts.</div>", None)
-    layout = column(model_menu, status, class_map, class_legend, boxes_title, boxes, colour_menu, image_map,
-                    image_legend, note, name=f"{key}:layout", sizing_mode="stretch_width", max_width=width)
+    # the two maps one after the other, so that a 1280 x 800 window shows both while classes are selected
+    layout = column(model_menu, status, class_map, class_legend, image_map, image_legend, colour_menu, boxes_title,
+                    boxes, note, name=f"{key}:layout", sizing_mode="stretch_width", max_width=width)
     layout.tags = [describe]
     return layout
 
@@ -384,13 +435,13 @@ def _figure(name: str, height: int, width: int, title: str) -> figure:
 
 def _class_map(classes: ColumnDataSource, key: str, width: int, title: str, label: str) -> figure:
     """One point per class, coloured and shaped by group and named; a box or a click selects classes."""
-    plot = _figure(f"{key}:class_map", 380, width, title)
-    plot.x_range.range_padding = 0.4  # room for the names, outside the points on both sides
+    plot = _figure(f"{key}:class_map", 330, width, title)
+    plot.x_range.range_padding = 0.4  # room for the names, outside the points on both sides (label_places)
     points = plot.scatter("x", "y", source=classes, marker="marker", size=16, fill_color="colour",
                           line_color=_OUTLINE, line_width=1, nonselection_fill_alpha=0.2,
                           nonselection_line_alpha=0.3, selection_line_width=2.5, name=f"{key}:class_points")
-    plot.text("x", "y", text="class_name", source=classes, x_offset="label_offset", text_align="label_align",
-              text_baseline="middle",
+    plot.text("x", "y", text="class_name", source=classes, x_offset="label_dx", y_offset="label_dy",
+              text_align="label_align", text_baseline="label_baseline",
               text_font_size="12px", text_color=_TEXT)
     box = BoxSelectTool(renderers=[points], name=f"{key}:box")
     plot.add_tools(
@@ -406,7 +457,7 @@ def _class_map(classes: ColumnDataSource, key: str, width: int, title: str, labe
 
 def _image_map(images: ColumnDataSource, key: str, width: int, title: str, label: str) -> figure:
     """One point per picture, shaped by its group and coloured by the chosen colouring."""
-    plot = _figure(f"{key}:image_map", 440, width, title)
+    plot = _figure(f"{key}:image_map", 400, width, title)
     points = plot.scatter("x", "y", source=images, marker="marker", size=8, fill_color="colour", fill_alpha=0.85,
                           line_color=_OUTLINE, line_width=0.5, line_alpha=0.7, nonselection_fill_alpha=0.1,
                           nonselection_line_alpha=0.12, selection_fill_alpha=1, selection_line_alpha=1,

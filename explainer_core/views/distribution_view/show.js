@@ -12,8 +12,9 @@ const M = models.data;
 const I = images.data;
 const list = (v) => Array.from(v);
 classes.data = {
-  ...classes.data, x: list(M.class_x[m]), y: list(M.class_y[m]), label_align: list(M.label_align[m]),
-  label_offset: list(M.label_offset[m]),
+  ...classes.data, x: list(M.class_x[m]), y: list(M.class_y[m]), label_place: list(M.label_place[m]),
+  label_align: list(M.label_align[m]), label_baseline: list(M.label_baseline[m]), label_dx: list(M.label_dx[m]),
+  label_dy: list(M.label_dy[m]),
   accuracy_text: list(M.class_accuracy_text[m]), nearest_text: list(M.nearest_text[m]),
 };
 const colour = mode === "class" ? I.class_colour : mode === "outcome" ? M.outcome_colour[m] : I.group_colour;
