@@ -20,8 +20,16 @@ from pathlib import Path
 
 from explainer_core.page.serve import serve_folder
 
-CHROMIUM_ARGS = ["--no-sandbox", "--headless=new", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless=new",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+]
 PAGE = "book/15_comparing_explanations.html"
 
 MEASURE = """async ([count, rounds]) => {
@@ -30,7 +38,8 @@ MEASURE = """async ([count, rounds]) => {
   const task = find("compare:task"), picture = find("compare:picture"), chooser = find("compare:models");
   const drawn = () => (task.data.drawn.length ? task.data.drawn[0] : 0);
   const redrawn = (before) => new Promise((resolve) => {
-    const check = () => (drawn() > before ? requestAnimationFrame(() => requestAnimationFrame(resolve)) : setTimeout(check, 1));
+    const frame = () => requestAnimationFrame(() => requestAnimationFrame(resolve));
+    const check = () => (drawn() > before ? frame() : setTimeout(check, 1));
     check();
   });
   let before = drawn();
@@ -65,17 +74,23 @@ def main() -> None:
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 800})
         page.goto(base + PAGE, wait_until="load")
-        page.wait_for_function("() => window.Bokeh && [...Bokeh.documents].some((d) => { const t = "
-                               "d.get_model_by_name('compare:task'); return t && t.data.drawn.length > 0; })",
-                               timeout=120_000)
+        page.wait_for_function(
+            "() => window.Bokeh && [...Bokeh.documents].some((d) => { const t = "
+            "d.get_model_by_name('compare:task'); return t && t.data.drawn.length > 0; })",
+            timeout=120_000,
+        )
         result = page.evaluate(MEASURE, [args.models, args.rounds])
         browser.close()
     first, again = result["times"]["first"], result["times"]["again"]
     print(f"{PAGE}: {result['models']} models, {len(first)} first visits, {len(again)} returns")
-    print(f"  switch picture, first visit (fetch + draw): median {statistics.median(first):.1f} ms, "
-          f"max {max(first):.1f} ms")
-    print(f"  switch picture, cached (draw only):         median {statistics.median(again):.1f} ms, "
-          f"max {max(again):.1f} ms")
+    print(
+        f"  switch picture, first visit (fetch + draw): median {statistics.median(first):.1f} ms, "
+        f"max {max(first):.1f} ms"
+    )
+    print(
+        f"  switch picture, cached (draw only):         median {statistics.median(again):.1f} ms, "
+        f"max {max(again):.1f} ms"
+    )
 
 
 if __name__ == "__main__":

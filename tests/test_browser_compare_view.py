@@ -66,8 +66,10 @@ def open_page(browser_page, phone: bool = False):
 
 
 def wait_drawn(page, at_least: int):
-    page.wait_for_function("(n) => { const d = window.__model('compare:task').data.drawn; "
-                           "return d.length > 0 && d[0] >= n; }", arg=at_least)
+    page.wait_for_function(
+        "(n) => { const d = window.__model('compare:task').data.drawn; return d.length > 0 && d[0] >= n; }",
+        arg=at_least,
+    )
     return page.evaluate("() => window.__data('compare:task')")
 
 
@@ -109,12 +111,16 @@ def assert_rows_are_the_engines(page, book_html, precomputed, p, k, th):
         ]
         assert rows["bands"][m] == want_bands, index["members"][m]
         assert rows["kept"][m] == pytest.approx(1 - want_bands[0] / values.size, abs=1e-12)
-        np.testing.assert_array_equal(png_pixels(rows["kept_png"][m]), remove_below(b.pixels, values, th),
-                                      err_msg=index["members"][m])
+        np.testing.assert_array_equal(
+            png_pixels(rows["kept_png"][m]), remove_below(b.pixels, values, th), err_msg=index["members"][m]
+        )
         assert rows["class_acc"][m] == pytest.approx(overview[m].per_class[label], abs=1e-12)
     # the histograms: the pinned model (the first selected, else the first shown)
-    selected = [i for i in page.evaluate("() => Array.from(window.__model('compare:rows').selected.indices)")
-                if i in task["models"][0]]
+    selected = [
+        i
+        for i in page.evaluate("() => Array.from(window.__model('compare:rows').selected.indices)")
+        if i in task["models"][0]
+    ]
     m = selected[0] if selected else task["models"][0][0]
     hist = data(page, "compare:hist")
     photos = hist["photo"][::3]
@@ -125,7 +131,7 @@ def assert_rows_are_the_engines(page, book_html, precomputed, p, k, th):
         assert photos == [p]
     for n, q in enumerate(photos):
         want = salient_histograms(block(book_html, q, index).pixels, maps[m, k, q] / 255.0, th)
-        np.testing.assert_array_equal(np.array(hist["ys"][3 * n: 3 * n + 3]), want, err_msg=f"picture {q}")
+        np.testing.assert_array_equal(np.array(hist["ys"][3 * n : 3 * n + 3]), want, err_msg=f"picture {q}")
 
 
 def assert_matrix_is_the_engines(page, precomputed, p, k, rule):
@@ -244,7 +250,9 @@ def test_sorting_and_searching(browser_page, precomputed):
 def test_selection_brushes_the_matrix_and_the_histograms(browser_page, book_html, precomputed):
     page = open_page(browser_page)
     page.evaluate("() => { window.__model('compare:rows').selected.indices = [2]; }")
-    page.wait_for_function("() => window.__model('compare:histogram').title.text.includes(window.__data('compare:rows').name[2])")
+    page.wait_for_function(
+        "() => window.__model('compare:histogram').title.text.includes(window.__data('compare:rows').name[2])"
+    )
     cells = data(page, "compare:cells")
     for a, b, alpha in zip(cells["mi"], cells["mj"], cells["alpha"], strict=True):
         assert alpha == (1 if 2 in (a, b) else 0.25)
@@ -252,9 +260,11 @@ def test_selection_brushes_the_matrix_and_the_histograms(browser_page, book_html
     # a click on a cell of the matrix selects its two models, in the table and the scatter alike
     n = cells["x"].index(cells["x"][1])
     page.evaluate("(i) => { window.__model('compare:cells').selected.indices = [i]; }", n)
-    page.wait_for_function("(want) => { const s = Array.from(window.__model('compare:rows').selected.indices).sort();"
-                           "return JSON.stringify(s) === JSON.stringify(want); }",
-                           arg=sorted({cells["mi"][n], cells["mj"][n]}))
+    page.wait_for_function(
+        "(want) => { const s = Array.from(window.__model('compare:rows').selected.indices).sort();"
+        "return JSON.stringify(s) === JSON.stringify(want); }",
+        arg=sorted({cells["mi"][n], cells["mj"][n]}),
+    )
     browser_page.assert_clean()
 
 
@@ -262,7 +272,9 @@ def test_empty_fields_are_named_and_reset_empties_them(browser_page):
     page = open_page(browser_page)
     page.locator("button", has_text="Reset").first.click()
     page.wait_for_function("() => window.__model('compare:status').text.includes('Empty fields')")
-    state = page.evaluate("""() => ['models', 'picture', 'method', 'rule'].map((n) => window.__model('compare:' + n).value)""")
+    state = page.evaluate(
+        """() => ['models', 'picture', 'method', 'rule'].map((n) => window.__model('compare:' + n).value)"""
+    )
     assert state == [[], "", "", ""]
     assert "models, picture, method, similarity rule" in data_text(page)
     set_value(page, f"{K}:picture", "3")

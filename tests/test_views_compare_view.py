@@ -41,13 +41,20 @@ def _small(rng=None, **changes) -> Comparison:
     """Three members, two methods, two pictures of synthetic maps: quick to build."""
     rng = rng or np.random.default_rng(0)
     blocks = {
-        p: picture_block(rng.integers(0, 256, (64, 64, 3), dtype=np.uint8),
-                         rng.integers(0, 256, (3, 2, 64, 64), dtype=np.uint8))
+        p: picture_block(
+            rng.integers(0, 256, (64, 64, 3), dtype=np.uint8), rng.integers(0, 256, (3, 2, 64, 64), dtype=np.uint8)
+        )
         for p in range(2)
     }
-    values = dict(cards=_cards(MEMBERS), methods=METHODS, photos=[{"label": "koala"}, {"label": "pizza"}],
-                  predicted=np.array([[5, 5, 1], [2, 2, 2]]), confidence=np.full((2, 3), 0.5), blocks=blocks,
-                  folder=None)
+    values = dict(
+        cards=_cards(MEMBERS),
+        methods=METHODS,
+        photos=[{"label": "koala"}, {"label": "pizza"}],
+        predicted=np.array([[5, 5, 1], [2, 2, 2]]),
+        confidence=np.full((2, 3), 0.5),
+        blocks=blocks,
+        folder=None,
+    )
     return Comparison(**(values | changes))
 
 
@@ -66,8 +73,9 @@ def test_block_distances_are_the_engines_and_survive_bytes():
     np.testing.assert_array_equal(back.maps, maps)
     for k in range(2):
         for r, rule in enumerate(RULES):
-            np.testing.assert_allclose(back.distances[k, r], distance_matrix(maps[:, k] / 255.0, rule), rtol=1e-6,
-                                       atol=1e-7)
+            np.testing.assert_allclose(
+                back.distances[k, r], distance_matrix(maps[:, k] / 255.0, rule), rtol=1e-6, atol=1e-7
+            )
 
 
 @pytest.mark.parametrize("rule", RULES)
@@ -78,8 +86,9 @@ def test_a_slice_of_the_distances_rescaled_is_the_engines_similarity_of_the_subs
     maps[2] = maps[1]  # two equal maps: distance 0
     full = distance_matrix(maps, rule)
     for chosen in ([0, 3, 5], [1, 2], [4], [0, 1, 2, 3, 4, 5]):
-        np.testing.assert_allclose(to_similarity(full[np.ix_(chosen, chosen)]), similarity_matrix(maps[chosen], rule),
-                                   atol=1e-12)
+        np.testing.assert_allclose(
+            to_similarity(full[np.ix_(chosen, chosen)]), similarity_matrix(maps[chosen], rule), atol=1e-12
+        )
 
 
 def test_float_maps_are_rounded_as_the_precomputed_ones():
@@ -177,3 +186,15 @@ def test_predictions_are_keras_on_the_gallery_photos(gallery, real_tiny_imagenet
         outputs = ZOO[name].load().keras_model.predict(inputs, verbose=0)
         np.testing.assert_array_equal(gallery.predicted[:, m], outputs.argmax(axis=1))
         np.testing.assert_allclose(gallery.confidence[:, m], outputs.max(axis=1), rtol=1e-4, atol=1e-5)
+
+
+def test_without_the_data_set_the_gallery_says_so(tmp_path):
+    """The chapter catches this and builds without the view, saying why; the Sphinx job writes nothing."""
+    from explainer_core.errors import DatasetError
+    from explainer_core.page.sphinxext.comparison_data import write_blocks
+
+    with pytest.raises(DatasetError):
+        gallery_comparison(data_path=str(tmp_path / "no_such_data.zip"))
+    with pytest.raises(DatasetError):
+        write_blocks(tmp_path, data_path=str(tmp_path / "no_such_data.zip"))
+    assert not (tmp_path / "_static").exists()

@@ -37,6 +37,7 @@ Explained in "Comparing explanations" (book/15_comparing_explanations.md).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -78,10 +79,21 @@ from .payload import FOLDER, Block
 
 __all__ = ["METHOD_LABELS", "RULE_LABELS", "Comparison", "compare_view"]
 
-METHOD_LABELS = {"gradcam": "Grad-CAM", "gradcam++": "Grad-CAM++", "smoothgrad-cam++": "Smooth Grad-CAM++",
-                 "scorecam": "Score-CAM", "bbmp": "BBMP"}
-RULE_LABELS = {"l1": "L1 (mean absolute difference)", "mse": "MSE (mean squared difference)",
-               "ssim": "SSIM (structure)", "hash": "average hash (Hamming distance)"}
+METHOD_LABELS = {
+    "gradcam": "Grad-CAM",
+    "gradcam++": "Grad-CAM++",
+    "smoothgrad-cam++": "Smooth Grad-CAM++",
+    "scorecam": "Score-CAM",
+    "bbmp": "BBMP",
+}
+#: A rule's name in a chart's title.
+RULE_SHORT = {"l1": "L1", "mse": "MSE", "ssim": "SSIM", "hash": "average hash"}
+RULE_LABELS = {
+    "l1": "L1 (mean absolute difference)",
+    "mse": "MSE (mean squared difference)",
+    "ssim": "SSIM (structure)",
+    "hash": "average hash (Hamming distance)",
+}
 #: The threshold slider's end: a threshold must stay below 1 (the engine's check_threshold).
 THRESHOLD_END = 0.95
 #: The size, in pixels, of the maps' pictures in the table (drawn at 128 x 128, twice the map's size).
@@ -130,7 +142,9 @@ def _check(c: Comparison) -> tuple[list, list[str]]:
         raise ExplanationError("The view needs at least one picture.")
     for photo in c.photos:
         if photo.get("label") not in classes:
-            raise ExplanationError(f"A picture's label must be one of the classes {classes}, not {photo.get('label')!r}.")
+            raise ExplanationError(
+                f"A picture's label must be one of the classes {classes}, not {photo.get('label')!r}."
+            )
     shape = (len(c.photos), len(c.names))
     for name in ("predicted", "confidence"):
         if np.shape(getattr(c, name)) != shape:
@@ -150,7 +164,8 @@ def _check(c: Comparison) -> tuple[list, list[str]]:
             raise ExplanationError(f"A block for picture {p}, but there are {len(c.photos)} pictures.")
         if block.maps.shape[:2] != (len(c.names), len(c.methods)):
             raise ExplanationError(
-                f"The block of picture {p} holds maps of {block.maps.shape[0]} models by {block.maps.shape[1]} methods; "
+                f"The block of picture {p} holds maps of {block.maps.shape[0]} models "
+                f"by {block.maps.shape[1]} methods; "
                 f"the view compares {len(c.names)} models by {len(c.methods)} methods."
             )
     sizes = {block.pixels.shape[0] for block in c.blocks.values()}
@@ -158,7 +173,9 @@ def _check(c: Comparison) -> tuple[list, list[str]]:
         raise ExplanationError("Every picture's block must have the same size.")
     if c.folder is None and len(c.blocks) != len(c.photos):
         missing = [p for p in range(len(c.photos)) if p not in c.blocks]
-        raise ExplanationError(f"Without a folder to fetch from, the view needs the blocks of every picture; missing: {missing}.")
+        raise ExplanationError(
+            f"Without a folder to fetch from, the view needs the blocks of every picture; missing: {missing}."
+        )
     return rows, classes
 
 
@@ -213,25 +230,42 @@ def compare_view(
     M = len(c.names)
 
     store = ColumnDataSource(
-        dict(index=sorted(c.blocks), **{
-            col: [c.blocks[p].columns()[col] for p in sorted(c.blocks)] for col in ("pixels", "maps", "distances")
-        }),
+        dict(
+            index=sorted(c.blocks),
+            **{col: [c.blocks[p].columns()[col] for p in sorted(c.blocks)] for col in ("pixels", "maps", "distances")},
+        ),
         name=f"{key}:comparison-store",
     )
     families = list(dict.fromkeys(row.family for row in accuracy))
-    rows = ColumnDataSource(dict(
-        name=c.names, family=[r.family for r in accuracy], colour=[FAMILY[families.index(r.family) % len(FAMILY)] for r in accuracy],
-        top1=[r.top1 for r in accuracy], top1_text=[f"{100 * r.top1:.1f} %" for r in accuracy],
-        per_class=[[r.per_class[name] for name in classes] for r in accuracy],
-        predicted_by_photo=[[int(v) for v in np.asarray(c.predicted)[:, m]] for m in range(M)],
-        confidence_by_photo=[[float(v) for v in np.asarray(c.confidence)[:, m]] for m in range(M)],
-        class_acc=[0.0] * M, class_acc_text=[""] * M, predicted=[""] * M, confidence=[0.0] * M,
-        confidence_text=[""] * M, kept=[0.0] * M, kept_text=[""] * M, contour=[""] * M, kept_png=[""] * M,
-        contour_alt=[""] * M, kept_alt=[""] * M, bands=[[0] * 5 for _ in range(M)],
-    ), name=f"{key}:rows")
+    rows = ColumnDataSource(
+        dict(
+            name=c.names,
+            family=[r.family for r in accuracy],
+            colour=[FAMILY[families.index(r.family) % len(FAMILY)] for r in accuracy],
+            top1=[r.top1 for r in accuracy],
+            top1_text=[f"{100 * r.top1:.1f} %" for r in accuracy],
+            per_class=[[r.per_class[name] for name in classes] for r in accuracy],
+            predicted_by_photo=[[int(v) for v in np.asarray(c.predicted)[:, m]] for m in range(M)],
+            confidence_by_photo=[[float(v) for v in np.asarray(c.confidence)[:, m]] for m in range(M)],
+            class_acc=[0.0] * M,
+            class_acc_text=[""] * M,
+            predicted=[""] * M,
+            confidence=[0.0] * M,
+            confidence_text=[""] * M,
+            kept=[0.0] * M,
+            kept_text=[""] * M,
+            contour=[""] * M,
+            kept_png=[""] * M,
+            contour_alt=[""] * M,
+            kept_alt=[""] * M,
+            bands=[[0] * 5 for _ in range(M)],
+        ),
+        name=f"{key}:rows",
+    )
     filter_ = IndexFilter([c.names.index(n) for n in chosen])
-    cells = ColumnDataSource(dict(x=[], y=[], value=[], text=[], pair=[], mi=[], mj=[], alpha=[], value_text=[]),
-                             name=f"{key}:cells")
+    cells = ColumnDataSource(
+        dict(x=[], y=[], value=[], text=[], pair=[], mi=[], mj=[], alpha=[], value_text=[]), name=f"{key}:cells"
+    )
     hist = ColumnDataSource(dict(xs=[], ys=[], colour=[], dash=[], label=[], photo=[]), name=f"{key}:hist")
     levels = ColumnDataSource(dict(k=[], level=[]), name=f"{key}:levels")
     task = ColumnDataSource(dict(picture=[], method=[], rule=[], models=[], threshold=[], drawn=[]), name=f"{key}:task")
@@ -239,19 +273,42 @@ def compare_view(
     controls = _controls(c, classes, names, chosen, first, method, rule, th, key)
     table = _table(rows, filter_, key, width)
     heat = _heat(cells, key, width)
-    scatter = _scatter(rows, filter_, key, width)
+    # both axes from the tenth below the lowest accuracy on a class, so that close models spread out
+    floor = min(0.5, math.floor(10 * min(min(r.per_class.values()) for r in accuracy)) / 10)
+    scatter = _scatter(rows, filter_, key, width, floor)
     histogram = _histogram(hist, key, width)
     status = live_status(Div(text="", name=f"{key}:status", stylesheets=[panel_css()], sizing_mode="stretch_width"))
     legend = Div(text="", name=f"{key}:legend", stylesheets=[panel_css()], sizing_mode="stretch_width")
     meta = dict(
-        key=key, members=c.names, methods=list(c.methods), rules=list(RULES), size=size, folder=c.folder,
-        class_names=classes, photo_labels=label_of, photo_names=names,
-        method_labels=[METHOD_LABELS.get(m, m) for m in c.methods], rule_labels=[RULE_LABELS[r] for r in RULES],
+        key=key,
+        members=c.names,
+        methods=list(c.methods),
+        rules=list(RULES),
+        size=size,
+        folder=c.folder,
+        class_names=classes,
+        photo_labels=label_of,
+        photo_names=names,
+        method_labels=[METHOD_LABELS.get(m, m) for m in c.methods],
+        rule_labels=[RULE_LABELS[r] for r in RULES],
+        rule_short=[RULE_SHORT[r] for r in RULES],
     )
     callback = describe_callback(
-        "compare_view/task", store=store, rows=rows, filter=filter_, cells=cells, heat=heat, hist=hist,
-        levels=levels, task=task, legend=legend, status=status, scatter=scatter, histogram=histogram,
-        meta=meta, **controls,
+        "compare_view/task",
+        store=store,
+        rows=rows,
+        filter=filter_,
+        cells=cells,
+        heat=heat,
+        hist=hist,
+        levels=levels,
+        task=task,
+        legend=legend,
+        status=status,
+        scatter=scatter,
+        histogram=histogram,
+        meta=meta,
+        **controls,
     )
     for name in ("models", "classes", "picture", "method", "rule", "threshold", "search"):
         controls[name].js_on_change("value", callback)
@@ -262,10 +319,12 @@ def compare_view(
 
     note = Div(
         text="<div class='xv-note'>Each row is one model. Click a column's title to sort by it; type in "
-        "<i>Search</i> to keep the rows whose model, family or prediction holds the words. Select rows (or drag a "
-        "box over the scatter) to pick models: their row and column of the similarity matrix stay bright, and the "
+        "<i>Search</i> to keep the rows whose model, family or prediction holds the words. In the matrix, 1 is a "
+        "pair of alike maps and -1 the most different pair of those chosen. Select rows (or drag a box over the "
+        "scatter) to pick models: their row and column of the similarity matrix stay bright, and the "
         "histograms follow the first of them. A click on a cell of the matrix selects its two models.</div>",
-        stylesheets=[panel_css()], sizing_mode="stretch_width",
+        stylesheets=[panel_css()],
+        sizing_mode="stretch_width",
     )
     form = column(
         controls["models"],
@@ -275,8 +334,20 @@ def compare_view(
         row(controls["run"], controls["reset"], sizing_mode="stretch_width"),
         sizing_mode="stretch_width",
     )
-    layout = column(form, status, legend, controls["search"], table, note, heat, scatter, histogram,
-                    name=f"{key}:layout", sizing_mode="stretch_width", max_width=width)
+    layout = column(
+        form,
+        status,
+        legend,
+        controls["search"],
+        table,
+        note,
+        heat,
+        scatter,
+        histogram,
+        name=f"{key}:layout",
+        sizing_mode="stretch_width",
+        max_width=width,
+    )
     layout.tags = [callback]
     return layout
 
@@ -285,29 +356,59 @@ def _controls(c: Comparison, classes, names, chosen, first, method, rule, th, ke
     stretch = dict(sizing_mode="stretch_width")
     return dict(
         models=MultiChoice(title="Models", options=list(c.names), value=list(chosen), name=f"{key}:models", **stretch),
-        classes=Select(title="Class of the pictures", options=[("", "all classes"), *[(n, n) for n in classes]],
-                       value="", name=f"{key}:classes", **stretch),
-        picture=Select(title="Picture", options=[("", "(none)"), *[(str(p), n) for p, n in enumerate(names)]],
-                       value=str(first), name=f"{key}:picture", **stretch),
-        method=Select(title="Explanation method", options=[("", "(none)"), *[(m, METHOD_LABELS.get(m, m)) for m in c.methods]],
-                      value=method, name=f"{key}:method", **stretch),
-        rule=Select(title="Similarity rule", options=[("", "(none)"), *[(r, RULE_LABELS[r]) for r in RULES]],
-                    value=rule, name=f"{key}:rule", **stretch),
-        threshold=Slider(title="Threshold", start=0.0, end=THRESHOLD_END, step=0.05, value=th,
-                         name=f"{key}:threshold", **stretch),
-        run=Button(label="Run", button_type="primary", name=f"{key}:run", stylesheets=[InlineStyleSheet(css=BUTTON_CSS)],
-                   **stretch),
+        classes=Select(
+            title="Class of the pictures",
+            options=[("", "all classes"), *[(n, n) for n in classes]],
+            value="",
+            name=f"{key}:classes",
+            **stretch,
+        ),
+        picture=Select(
+            title="Picture",
+            options=[("", "(none)"), *[(str(p), n) for p, n in enumerate(names)]],
+            value=str(first),
+            name=f"{key}:picture",
+            **stretch,
+        ),
+        method=Select(
+            title="Explanation method",
+            options=[("", "(none)"), *[(m, METHOD_LABELS.get(m, m)) for m in c.methods]],
+            value=method,
+            name=f"{key}:method",
+            **stretch,
+        ),
+        rule=Select(
+            title="Similarity rule",
+            options=[("", "(none)"), *[(r, RULE_LABELS[r]) for r in RULES]],
+            value=rule,
+            name=f"{key}:rule",
+            **stretch,
+        ),
+        threshold=Slider(
+            title="Threshold", start=0.0, end=THRESHOLD_END, step=0.05, value=th, name=f"{key}:threshold", **stretch
+        ),
+        run=Button(
+            label="Run",
+            button_type="primary",
+            name=f"{key}:run",
+            stylesheets=[InlineStyleSheet(css=BUTTON_CSS)],
+            **stretch,
+        ),
         reset=Button(label="Reset", name=f"{key}:reset", **stretch),
-        search=TextInput(title="Search the table", placeholder="model, family or predicted class",
-                         name=f"{key}:search", **stretch),
+        search=TextInput(
+            title="Search the table", placeholder="model, family or predicted class", name=f"{key}:search", **stretch
+        ),
     )
 
 
 def _image_column(field_: str, alt: str, title: str) -> TableColumn:
-    template = (f'<img src="<%= {field_} %>" alt="<%= {alt} %>" width="{CELL}" height="{CELL}" '
-                'style="display:block;margin:2px auto">')
-    return TableColumn(field=field_, title=title, width=CELL + 8, sortable=False,
-                       formatter=HTMLTemplateFormatter(template=template))
+    template = (
+        f'<img src="<%= {field_} %>" alt="<%= {alt} %>" width="{CELL}" height="{CELL}" '
+        'style="display:block;margin:2px auto">'
+    )
+    return TableColumn(
+        field=field_, title=title, width=CELL + 8, sortable=False, formatter=HTMLTemplateFormatter(template=template)
+    )
 
 
 def _table(rows, filter_, key, width) -> DataTable:
@@ -316,21 +417,40 @@ def _table(rows, filter_, key, width) -> DataTable:
         TableColumn(field="name", title="model", width=100),
         _image_column("contour", "contour_alt", "map, contours"),
         _image_column("kept_png", "kept_alt", "above threshold"),
-        TableColumn(field="family", title="family", width=76),
-        TableColumn(field="top1", title="accuracy", formatter=percent, width=58),
-        TableColumn(field="class_acc", title="its class", formatter=percent, width=58),
-        TableColumn(field="predicted", title="predicts", width=72),
-        TableColumn(field="confidence", title="sure", formatter=percent, width=50),
-        TableColumn(field="kept", title="kept", formatter=percent, width=50),
+        TableColumn(field="family", title="family", width=70),
+        TableColumn(field="top1", title="accuracy", formatter=percent, width=56),
+        TableColumn(field="class_acc", title="its class", formatter=percent, width=56),
+        TableColumn(field="predicted", title="predicts", width=64),
+        TableColumn(field="confidence", title="sure", formatter=percent, width=48),
+        TableColumn(field="kept", title="kept", formatter=percent, width=48),
     ]
-    return DataTable(source=rows, view=CDSView(filter=filter_), columns=columns, row_height=CELL + 6,
-                     height=3 * (CELL + 6) + 30, index_position=None, sortable=True, selectable=True, autosize_mode="none",
-                     sizing_mode="stretch_width", max_width=width, name=f"{key}:table")
+    return DataTable(
+        source=rows,
+        view=CDSView(filter=filter_),
+        columns=columns,
+        row_height=CELL + 6,
+        height=3 * (CELL + 6) + 30,
+        index_position=None,
+        sortable=True,
+        selectable=True,
+        autosize_mode="none",
+        sizing_mode="stretch_width",
+        max_width=width,
+        name=f"{key}:table",
+    )
 
 
 def _figure(name: str, height: int, width: int, **kwargs) -> figure:
-    plot = figure(name=name, height=height, max_width=width, sizing_mode="stretch_width", toolbar_location=None,
-                  tools="", outline_line_color=None, **kwargs)
+    plot = figure(
+        name=name,
+        height=height,
+        max_width=width,
+        sizing_mode="stretch_width",
+        toolbar_location=None,
+        tools="",
+        outline_line_color=None,
+        **kwargs,
+    )
     plot.title.text_font_size = "13px"
     plot.title.text_color = _TEXT
     plot.axis.axis_label_text_font_style = "normal"
@@ -339,46 +459,119 @@ def _figure(name: str, height: int, width: int, **kwargs) -> figure:
 
 
 def _heat(cells, key, width) -> figure:
-    plot = _figure(f"{key}:heat", 420, width, x_range=FactorRange(), y_range=FactorRange(),
-                   title="Similarity of the maps")
+    plot = _figure(
+        f"{key}:heat", 420, width, x_range=FactorRange(), y_range=FactorRange(), title="Similarity of the maps"
+    )
     # the middle seven of RdBu11: dark enough to tell apart, light enough for dark words on every cell
     mapper = LinearColorMapper(palette=RdBu11[2:-2], low=-1, high=1)
-    rect = plot.rect("x", "y", 1, 1, source=cells, fill_color={"field": "value", "transform": mapper},
-                     fill_alpha="alpha", line_color="white", nonselection_fill_alpha="alpha",
-                     selection_fill_alpha="alpha", selection_line_color="#111827")
-    plot.text("x", "y", text="text", source=cells, text_align="center", text_baseline="middle",
-              text_font_size="10px", text_color="#111827")
+    rect = plot.rect(
+        "x",
+        "y",
+        1,
+        1,
+        source=cells,
+        fill_color={"field": "value", "transform": mapper},
+        fill_alpha="alpha",
+        line_color="white",
+        nonselection_fill_alpha="alpha",
+        selection_fill_alpha="alpha",
+        selection_line_color="#111827",
+    )
+    plot.text(
+        "x",
+        "y",
+        text="text",
+        source=cells,
+        text_align="center",
+        text_baseline="middle",
+        text_font_size="10px",
+        text_color="#111827",
+    )
     plot.xaxis.major_label_orientation = 0.9
     plot.axis.major_label_text_font_size = "10px"
     plot.grid.grid_line_color = None
-    plot.add_layout(ColorBar(color_mapper=mapper, ticker=BasicTicker(desired_num_ticks=5), width=10,
-                             major_label_text_font_size="10px"), "right")
-    plot.add_tools(HoverTool(renderers=[rect], tooltips=[("maps of", "@pair"), ("similarity", "@value_text")]),
-                   TapTool(renderers=[rect]))
+    plot.add_layout(
+        ColorBar(
+            color_mapper=mapper, ticker=BasicTicker(desired_num_ticks=5), width=10, major_label_text_font_size="10px"
+        ),
+        "right",
+    )
+    plot.add_tools(
+        HoverTool(renderers=[rect], tooltips=[("maps of", "@pair"), ("similarity", "@value_text")]),
+        TapTool(renderers=[rect]),
+    )
     return as_image(plot, "Similarity matrix of the chosen models' maps")
 
 
-def _scatter(rows, filter_, key, width) -> figure:
-    plot = _figure(f"{key}:scatter", 320, width, title="Accuracy on the picture's class against accuracy on all classes",
-                   x_axis_label="accuracy on all classes", y_axis_label="accuracy on the picture's class",
-                   x_range=Range1d(0, 1.02), y_range=Range1d(0, 1.05))
-    points = plot.scatter("top1", "class_acc", source=rows, view=CDSView(filter=filter_), size=12, fill_color="colour",
-                 line_color="#111827", nonselection_fill_alpha=0.2, nonselection_line_alpha=0.3)
+def _scatter(rows, filter_, key, width, floor: float) -> figure:
+    plot = _figure(
+        f"{key}:scatter",
+        320,
+        width,
+        title="Accuracy on the picture's class and on all",
+        x_axis_label="accuracy on all classes",
+        y_axis_label="accuracy on the picture's class",
+        x_range=Range1d(floor, 1.02),
+        y_range=Range1d(floor, 1.05),
+    )
+    plot.line([floor, 1], [floor, 1], line_color="#9ca3af", line_dash="dashed")  # as good on the class as on average
+    points = plot.scatter(
+        "top1",
+        "class_acc",
+        source=rows,
+        view=CDSView(filter=filter_),
+        size=12,
+        fill_color="colour",
+        line_color="#111827",
+        nonselection_fill_alpha=0.2,
+        nonselection_line_alpha=0.3,
+    )
+    plot.text(
+        "top1",
+        "class_acc",
+        text="name",
+        source=rows,
+        view=CDSView(filter=filter_),
+        x_offset=-9,
+        y_offset=-2,
+        text_align="right",
+        text_baseline="middle",
+        text_font_size="10px",
+        text_color=_TEXT,
+    )
     plot.xaxis.formatter = CustomJSTickFormatter(code=_PERCENT_TICKS)
     plot.yaxis.formatter = CustomJSTickFormatter(code=_PERCENT_TICKS)
     box = BoxSelectTool(renderers=[points])
-    plot.add_tools(HoverTool(renderers=[points], tooltips=[("model", "@name"), ("family", "@family"),
-                                                            ("all classes", "@top1_text"), ("this class", "@class_acc_text")]),
-                   box, TapTool(renderers=[points]))
+    plot.add_tools(
+        HoverTool(
+            renderers=[points],
+            tooltips=[
+                ("model", "@name"),
+                ("family", "@family"),
+                ("all classes", "@top1_text"),
+                ("this class", "@class_acc_text"),
+            ],
+        ),
+        box,
+        TapTool(renderers=[points]),
+    )
     plot.toolbar.active_drag = box
     return as_image(plot, "Accuracy of the chosen models on the picture's class and on all classes")
 
 
 def _histogram(hist, key, width) -> figure:
-    plot = _figure(f"{key}:histogram", 260, width, title="Colour intensities kept",
-                   x_axis_label="intensity", y_axis_label="pixels", x_range=Range1d(0, 255))
-    plot.multi_line("xs", "ys", source=hist, line_color="colour", line_dash="dash", line_width=1.5,
-                    legend_field="label")
+    plot = _figure(
+        f"{key}:histogram",
+        260,
+        width,
+        title="Colour intensities kept",
+        x_axis_label="intensity",
+        y_axis_label="pixels",
+        x_range=Range1d(0, 255),
+    )
+    plot.multi_line(
+        "xs", "ys", source=hist, line_color="colour", line_dash="dash", line_width=1.5, legend_field="label"
+    )
     plot.legend.location = "top_right"
     plot.legend.label_text_font_size = "11px"
     plot.legend.padding = 2

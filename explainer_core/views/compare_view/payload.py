@@ -50,8 +50,11 @@ class Block:
 
     def columns(self) -> dict[str, np.ndarray]:
         """The block as flat arrays, as the view's store source carries them."""
-        return {"pixels": self.pixels.reshape(-1), "maps": self.maps.reshape(-1),
-                "distances": self.distances.reshape(-1)}
+        return {
+            "pixels": self.pixels.reshape(-1),
+            "maps": self.maps.reshape(-1),
+            "distances": self.distances.reshape(-1),
+        }
 
 
 def block_name(index: int) -> str:
@@ -101,7 +104,9 @@ def block_from_bytes(data: bytes, members: int, methods: int, size: int = 64) ->
     maps_end = pixels_end + members * methods * size * size
     expected = maps_end + 4 * methods * len(RULES) * members * members
     if len(data) != expected:
-        raise ExplanationError(f"A block of {members} members and {methods} methods has {expected} bytes, not {len(data)}.")
+        raise ExplanationError(
+            f"A block of {members} members and {methods} methods has {expected} bytes, not {len(data)}."
+        )
     return Block(
         np.frombuffer(data[:pixels_end], np.uint8).reshape(size, size, 3),
         np.frombuffer(data[pixels_end:maps_end], np.uint8).reshape(members, methods, size, size),
@@ -111,12 +116,21 @@ def block_from_bytes(data: bytes, members: int, methods: int, size: int = 64) ->
 
 def manifest(members: list[str], methods: list[str], photos: list[dict], size: int = 64) -> str:
     """The JSON that says what the blocks hold, for a reader of ``_static/comparison/``."""
-    return json.dumps({
-        "members": members, "methods": methods, "rules": list(RULES), "size": size,
-        "photos": [{"label": p["label"], "file": block_name(i)} for i, p in enumerate(photos)],
-        "layout": "pixels (size, size, 3) uint8; maps (members, methods, size, size) uint8 = round(map * 255); "
-        "distances (methods, rules, members, members) float32 little-endian",
-    }, indent=1) + "\n"
+    return (
+        json.dumps(
+            {
+                "members": members,
+                "methods": methods,
+                "rules": list(RULES),
+                "size": size,
+                "photos": [{"label": p["label"], "file": block_name(i)} for i, p in enumerate(photos)],
+                "layout": "pixels (size, size, 3) uint8; maps (members, methods, size, size) uint8 = round(map * 255); "
+                "distances (methods, rules, members, members) float32 little-endian",
+            },
+            indent=1,
+        )
+        + "\n"
+    )
 
 
 def gallery_pixels(photos: list[dict], data_path: str | None = None) -> np.ndarray:
@@ -178,5 +192,12 @@ def gallery_comparison(first: int = 0, data_path: str | None = None, folder: str
     predicted, confidence = predictions(pixels, members)
     carried = [first] if folder is not None else range(len(index["photos"]))
     blocks = {p: picture_block(pixels[p], arrays["maps"][:, :, p]) for p in carried}
-    return Comparison(cards=cards, methods=list(index["methods"]), photos=index["photos"], predicted=predicted,
-                      confidence=confidence, blocks=blocks, folder=folder)
+    return Comparison(
+        cards=cards,
+        methods=list(index["methods"]),
+        photos=index["photos"],
+        predicted=predicted,
+        confidence=confidence,
+        blocks=blocks,
+        folder=folder,
+    )

@@ -166,8 +166,8 @@ async function drawHistogram(t, lv) {
   }
   hist.data = columns;
   histogram.title.text = photos.length > 1
-    ? `Colour intensities kept by ${meta.members[m]} on the ${photos.length} ${meta.class_names[label]} pictures`
-    : `Colour intensities kept by ${meta.members[m]} (${kept} of ${N} pixels)`;
+    ? `Colours kept by ${meta.members[m]} on ${photos.length} ${meta.class_names[label]} photos`
+    : `Colours kept by ${meta.members[m]}: ${kept} pixels`;
 }
 function drawRows(t, block, th) {
   const lv = contourLevels(th);
@@ -200,7 +200,7 @@ function drawRows(t, block, th) {
   legend.text = `<div class="xv-note">Contour levels ${lv.map((v, k) => `${swatch(LINE[k])}<span class="xv-num">${v.toFixed(2)}</span>`).join("")}` +
     `; the band above the last one is filled <span style="display:inline-block;width:14px;height:10px;background:rgba(${FILL},${FILL_ALPHA})"></span>.</div>`;
   scatter.left[0].axis_label = `accuracy on ${meta.class_names[label]} pictures`;
-  scatter.title.text = `Accuracy on ${meta.class_names[label]} against accuracy on all classes`;
+  scatter.title.text = `Accuracy on ${meta.class_names[label]} and on all classes`;
 }
 function drawMatrix(t, block) {
   const s = similarity(block, t.method, t.rule, t.models);
@@ -217,7 +217,7 @@ function drawMatrix(t, block) {
   heat.x_range.factors = names;
   heat.y_range.factors = [...names].reverse();
   cells.data = {x, y, value, text, pair, mi, mj, alpha: value.map(() => 1), value_text: value.map((v) => v.toFixed(3))};
-  heat.title.text = `Similarity of the maps by ${meta.rule_labels[t.rule]} (1: alike, -1: the most different pair)`;
+  heat.title.text = `Similarity of the maps by ${meta.rule_short[t.rule]}`;
   brush(t);
 }
 function brush(t) {
