@@ -98,3 +98,13 @@ def test_bad_input_is_refused_in_plain_words():
         project_classes(np.zeros((3, 2)))
     with pytest.raises(ExplanationError, match="at least two pictures"):
         project_images(PROBABILITIES[:1])
+
+
+def test_one_thread_gives_the_positions_of_scikit_learns_own_threads():
+    """The projections run on one OpenMP thread (fast on a busy machine): the same numbers as a plain TSNE."""
+    from sklearn.manifold import TSNE
+
+    rng = np.random.default_rng(3)
+    scores = rng.dirichlet(np.ones(10) * 0.3, size=120)
+    plain = TSNE(n_components=2, init="pca", perplexity=30.0, random_state=0).fit_transform(scores)
+    np.testing.assert_allclose(project_images(scores), plain, rtol=0, atol=1e-9)

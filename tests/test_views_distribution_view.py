@@ -12,7 +12,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from bokeh.models import CheckboxGroup, ColumnDataSource, Plot, Select
-from threadpoolctl import threadpool_limits
 
 from explainer_core.compare import GROUPS, class_distances, project_classes, project_images
 from explainer_core.errors import ExplanationError
@@ -53,13 +52,12 @@ def case(request):
     """The inputs, the view's columns, and the engine's projections of every model (computed once)."""
     probabilities, labels, members, classes = zoo() if request.param == "zoo" else made()
     columns = distribution_columns(probabilities, labels, members, classes)
-    with threadpool_limits(limits=1, user_api="openmp"):  # the same positions, faster on a busy machine
-        engine = [
-            (class_distances(probabilities[m], labels, len(classes)),
-             project_classes(class_distances(probabilities[m], labels, len(classes))),
-             project_images(probabilities[m]))
-            for m in range(len(members))
-        ]
+    engine = [
+        (class_distances(probabilities[m], labels, len(classes)),
+         project_classes(class_distances(probabilities[m], labels, len(classes))),
+         project_images(probabilities[m]))
+        for m in range(len(members))
+    ]
     return probabilities, labels, members, classes, columns, engine
 
 
@@ -223,14 +221,6 @@ def test_names_go_where_they_cover_no_point_and_stay_on_the_map():
     assert PLACES[label_places(np.array([[0, 0], [1, 0.0]]), ["a", "a long class name"])[1]][0] == "left"
     # two points in one place: the second name does not cover the first
     assert label_places(np.array([[0, 0], [0, 0.0]]), ["x", "y"]) == [0, 1]
-
-
-def test_one_thread_gives_the_same_positions_as_many():
-    probabilities, labels, members, classes = made()
-    free = project_images(probabilities[1]), project_classes(class_distances(probabilities[1], labels, 4))
-    columns = distribution_columns(probabilities, labels, members, classes)
-    np.testing.assert_array_equal(columns["models"]["image_x"][1], free[0][:, 0])
-    np.testing.assert_array_equal(columns["models"]["class_y"][1], free[1][:, 1])
 
 
 # -- bad requests -----------------------------------------------------------------------------

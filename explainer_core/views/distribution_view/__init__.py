@@ -47,7 +47,6 @@ from bokeh.models import (
     TapTool,
 )
 from bokeh.plotting import figure
-from threadpoolctl import threadpool_limits
 
 from ...compare import GROUPS, class_distances, project_classes, project_images
 from ...errors import ExplanationError
@@ -265,10 +264,7 @@ def distribution_columns(probabilities, labels, members: Sequence[str], class_na
     scores, truth, names, classes = _checked(probabilities, labels, members, class_names)
     if model is not None and model not in names:
         raise ExplanationError(f"No model called {model!r}; the models are {', '.join(names)}.")
-    # scikit-learn's t-SNE runs its gradient on OpenMP threads, which busy-wait on a loaded machine
-    # (a 13-model build took minutes); one thread gives the same positions (checked in the tests)
-    with threadpool_limits(limits=1, user_api="openmp"):
-        rows = [_model_row(name, scores[m], truth, classes, seed) for m, name in enumerate(names)]
+    rows = [_model_row(name, scores[m], truth, classes, seed) for m, name in enumerate(names)]
     models = {key: [row[key] for row in rows] for key in rows[0]}
     groups = list(GROUPS)
     order = [c for members_ in GROUPS.values() for c in members_]
