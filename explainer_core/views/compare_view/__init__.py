@@ -10,7 +10,8 @@ picture with everything below the threshold removed. Beside the table:
 * the similarity matrix of the chosen models' maps by the chosen rule, with hover values;
 * a scatter of each chosen model's accuracy on the picture's class against its overall accuracy;
 * the colour intensity histograms of what one model keeps (the model selected in the
-  table or the scatter, else the first row).
+  table or the scatter, else the first row); with a single model chosen, its histograms on
+  every gallery picture of the picture's class (VAC-CNN's study of one model).
 
 Moving the threshold redraws every row, the histograms and the legend at once, each row
 from its own model's map. The table and the scatter draw one data source, so a model
@@ -562,7 +563,7 @@ def _scatter(rows, filter_, key, width, floor: float) -> figure:
 def _histogram(hist, key, width) -> figure:
     plot = _figure(
         f"{key}:histogram",
-        260,
+        320,
         width,
         title="Colour intensities kept",
         x_axis_label="intensity",
@@ -572,9 +573,10 @@ def _histogram(hist, key, width) -> figure:
     plot.multi_line(
         "xs", "ys", source=hist, line_color="colour", line_dash="dash", line_width=1.5, legend_field="label"
     )
-    plot.legend.location = "top_right"
-    plot.legend.label_text_font_size = "11px"
-    plot.legend.padding = 2
-    plot.legend.spacing = 0
-    plot.legend.background_fill_alpha = 0.7
+    # below the chart, two to a row (a phone's width): over the curves it would hide the very counts it names
+    legend = plot.legend[0]
+    plot.center.remove(legend)
+    legend.update(orientation="horizontal", ncols=2, label_text_font_size="11px", padding=2, spacing=4,
+                  border_line_color=None)
+    plot.add_layout(legend, "below")
     return as_image(plot, "Colour intensity histograms of the kept pixels")

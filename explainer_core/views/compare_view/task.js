@@ -160,7 +160,8 @@ async function drawHistogram(t, lv) {
       columns.ys.push(counts);
       columns.colour.push(CHANNELS[c][1]);
       columns.dash.push(DASHES[n % DASHES.length]);
-      columns.label.push(photos.length > 1 ? `${CHANNELS[c][0]}, ${meta.photo_names[q]}` : CHANNELS[c][0]);
+      const which = n === 0 ? "chosen photo" : meta.photo_names[q].replace(`${meta.class_names[label]}, `, "");
+      columns.label.push(photos.length > 1 ? `${CHANNELS[c][0]}, ${which}` : CHANNELS[c][0]);
       columns.photo.push(q);
     });
   }
