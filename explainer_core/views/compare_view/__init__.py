@@ -95,6 +95,15 @@ RULE_LABELS = {
     "ssim": "SSIM (structure)",
     "hash": "average hash (Hamming distance)",
 }
+#: The sort menu's entries: (column:direction, label); "" keeps the order of the zoo.
+SORTS = (
+    ("", "the zoo's order"),
+    ("top1:desc", "accuracy, highest first"),
+    ("class_acc:desc", "accuracy on its class, highest first"),
+    ("confidence:desc", "how sure, most first"),
+    ("kept:desc", "share kept, largest first"),
+    ("name:asc", "model name, A to Z"),
+)
 #: The threshold slider's end: a threshold must stay below 1 (the engine's check_threshold).
 THRESHOLD_END = 0.95
 #: The size, in pixels, of the maps' pictures in the table (drawn at 128 x 128, twice the map's size).
@@ -208,7 +217,7 @@ def compare_view(
     sources ``:rows``, ``:cells``, ``:hist``, ``:levels``, ``:task``, ``:comparison-store``;
     figures ``:heat``, ``:scatter``, ``:histogram``; the table ``:table``; controls ``:models``,
     ``:classes``, ``:picture``, ``:method``, ``:rule``, ``:threshold``, ``:run``, ``:reset``,
-    ``:search``; the status line ``:status``.
+    ``:search``, ``:sort``; the status line ``:status``.
     """
     accuracy, classes = _check(comparison)
     c = comparison
@@ -311,7 +320,7 @@ def compare_view(
         meta=meta,
         **controls,
     )
-    for name in ("models", "classes", "picture", "method", "rule", "threshold", "search"):
+    for name in ("models", "classes", "picture", "method", "rule", "threshold", "search", "sort"):
         controls[name].js_on_change("value", callback)
     controls["run"].js_on_event("button_click", callback)
     controls["reset"].js_on_event("button_click", callback)
@@ -339,7 +348,7 @@ def compare_view(
         form,
         status,
         legend,
-        controls["search"],
+        row(controls["search"], controls["sort"], sizing_mode="stretch_width"),
         table,
         note,
         heat,
@@ -399,6 +408,8 @@ def _controls(c: Comparison, classes, names, chosen, first, method, rule, th, ke
         search=TextInput(
             title="Search the table", placeholder="model, family or predicted class", name=f"{key}:search", **stretch
         ),
+        # the keyboard's way to sort (the table's column titles take clicks only)
+        sort=Select(title="Sort the table by", options=list(SORTS), value="", name=f"{key}:sort", **stretch),
     )
 
 
@@ -576,7 +587,8 @@ def _histogram(hist, key, width) -> figure:
     # below the chart, two to a row (a phone's width): over the curves it would hide the very counts it names
     legend = plot.legend[0]
     plot.center.remove(legend)
-    legend.update(orientation="horizontal", ncols=2, label_text_font_size="11px", padding=2, spacing=4,
-                  border_line_color=None)
+    legend.update(
+        orientation="horizontal", ncols=2, label_text_font_size="11px", padding=2, spacing=4, border_line_color=None
+    )
     plot.add_layout(legend, "below")
     return as_image(plot, "Colour intensity histograms of the kept pixels")

@@ -5,7 +5,7 @@
 // scatter and the histograms from that block. The threshold alone redraws the last task.
 // args: store, rows, filter (the table's and scatter's IndexFilter), cells, heat (the matrix figure),
 //       hist, levels, task, legend, status, scatter, histogram (figures), the controls
-//       (models, classes, picture, method, rule, threshold, run, reset, search), meta.
+//       (models, classes, picture, method, rule, threshold, run, reset, search, sort), meta.
 const M = meta.members.length, K = meta.methods.length, R = meta.rules.length;
 const S = meta.size, N = S * S, SCALE = 2;
 const all = (window.__explainerCompare = window.__explainerCompare || {});
@@ -233,6 +233,16 @@ function refreshTable() {
   const view = table != null && window.Bokeh != null && window.Bokeh.index != null ? window.Bokeh.index.find_one(table) : null;
   if (view != null) view.updateGrid();
 }
+function sortTable() {
+  // what a click on a column's title does, from the sort menu: the grid re-sorts on every refresh
+  const table = rows.document != null ? rows.document.get_model_by_name(`${meta.key}:table`) : null;
+  const view = table != null && window.Bokeh != null && window.Bokeh.index != null ? window.Bokeh.index.find_one(table) : null;
+  if (view == null || view.grid == null) return;
+  const [field, direction] = sort.value.split(":");
+  const column = view.grid.getColumns().find((c) => c.field === field);
+  view.grid.setSortColumns(column == null ? [] : [{columnId: column.id, sortAsc: direction === "asc"}]);
+  view.updateGrid();
+}
 function applyFilter(t) {
   const words = search.value.trim().toLowerCase();
   const d = rows.data;
@@ -303,10 +313,13 @@ if (from === reset) {
   method.value = "";
   rule.value = "";
   search.value = "";
+  sort.value = "";
   threshold.value = 0;
   say(`<span class="xv-bad">Empty fields: models, picture, method, similarity rule.</span> Choose them, then press Run.`);
 } else if (from === threshold) {
   redrawThreshold().catch((error) => console.error("The comparison view could not redraw:", error));
+} else if (from === sort) {
+  sortTable();
 } else if (from === search) {
   if (mine.applied != null) applyFilter(mine.applied);
 } else if (from === classes) {
