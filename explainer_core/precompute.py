@@ -30,7 +30,6 @@ import json
 import os
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
@@ -80,10 +79,10 @@ def faithfulness(model, pictures: np.ndarray, methods: list[str], seed: int = 0)
 
     Deletion: lower is more faithful; insertion: higher is.
     """
+    from skimage.transform import resize
+
     from .compare import area_under_curve, deletion_curve, insertion_curve
     from .explain import explain
-
-    from skimage.transform import resize
 
     target = np.asarray(model.predict(pictures, verbose=0)).argmax(axis=1)
     rng = np.random.default_rng(seed)
@@ -98,7 +97,10 @@ def faithfulness(model, pictures: np.ndarray, methods: list[str], seed: int = 0)
     for method, method_maps in maps.items():
         deletion = area_under_curve(deletion_curve(model, pictures, method_maps, target, steps=CURVE_STEPS))
         insertion = area_under_curve(insertion_curve(model, pictures, method_maps, target, steps=CURVE_STEPS))
-        table[method] = {"deletion": round(float(np.mean(deletion)), 4), "insertion": round(float(np.mean(insertion)), 4)}
+        table[method] = {
+            "deletion": round(float(np.mean(deletion)), 4),
+            "insertion": round(float(np.mean(insertion)), 4),
+        }
     return table
 
 
@@ -217,7 +219,8 @@ def main(argv: list[str] | None = None) -> int:
     except ExplainerError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(f"wrote {os.path.relpath(MAPS_FILE)} and {os.path.relpath(INDEX_FILE)} (fingerprint {index['fingerprint'][:12]})")
+    written = f"{os.path.relpath(MAPS_FILE)} and {os.path.relpath(INDEX_FILE)}"
+    print(f"wrote {written} (fingerprint {index['fingerprint'][:12]})")
     return 0
 
 

@@ -305,7 +305,9 @@ def train(
         teacher_model = load_model(teacher, sequential_only=False).keras_model
         teacher_model.trainable = False
     steps = math.ceil(len(train_split.labels) / batch_size)
-    rate = keras.optimizers.schedules.CosineDecay(learning_rate, epochs * steps) if schedule == "cosine" else learning_rate
+    rate = learning_rate
+    if schedule == "cosine":
+        rate = keras.optimizers.schedules.CosineDecay(learning_rate, epochs * steps)
     model.compile(
         optimizer=keras.optimizers.AdamW(rate, weight_decay=weight_decay),
         loss=distillation_loss(distil_weight, temperature) if teacher_model else "sparse_categorical_crossentropy",

@@ -20,7 +20,7 @@ import subprocess
 import sys
 import time
 
-from .zoo import ZOO, ZOO_DIR
+from .zoo import ZOO
 
 #: Training order: the families first (the comparison needs them), then the Tiny VGG variants.
 ORDER = [name for name, entry in ZOO.items() if entry.family != "Tiny VGG"] + [
@@ -63,7 +63,9 @@ def table() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m explainer_core.models.train_zoo", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m explainer_core.models.train_zoo", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("names", nargs="*", help=f"members to train (default: all of {', '.join(ORDER)})")
     parser.add_argument("--data", help="Tiny ImageNet folder or zip (default: $CNN_EXPLAINER_DATA)")
     parser.add_argument("--overwrite", action="store_true", help="retrain members that already exist")

@@ -134,7 +134,7 @@ def tiny_vgg_linear(input_shape: Shape = (64, 64, 3), num_classes: int = 10) -> 
 
 
 def alexnet_mini(input_shape: Shape = (64, 64, 3), num_classes: int = 10) -> keras.Model:
-    """AlexNet (Krizhevsky et al., 2012): a large strided first kernel, five convolutions, dropout-guarded dense layers."""
+    """AlexNet (Krizhevsky et al., 2012): a large strided first kernel, five convolutions, guarded dense layers."""
     inputs = keras.Input(shape=input_shape, name="input")
     x = layers.Conv2D(32, 5, strides=2, padding="same", activation="relu", name="conv1")(inputs)  # 32x32
     x = layers.MaxPooling2D(3, strides=2, padding="same", name="pool1")(x)  # 16x16
