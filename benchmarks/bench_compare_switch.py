@@ -44,8 +44,9 @@ MEASURE = """async ([count, rounds]) => {
   });
   let before = drawn();
   const wanted = find("compare:rows").data.name.slice(0, count);
-  if (JSON.stringify(wanted) !== JSON.stringify(chooser.value)) {  // the same value would not redraw
-    chooser.value = wanted;
+  const ticked = chooser.active.map((i) => chooser.labels[i]);
+  if (JSON.stringify(wanted) !== JSON.stringify(ticked)) {  // the same value would not redraw
+    chooser.active = wanted.map((name) => chooser.labels.indexOf(name));
     await redrawn(before);
   }
   const photos = picture.options.map(([value]) => value).filter((value) => value !== "");

@@ -78,7 +78,12 @@ def data(page, name):
 
 
 def set_value(page, name, value):
-    page.evaluate("([n, v]) => { window.__model(n).value = v; }", [name, value])
+    """A control's value; the models are checkboxes, so their value is the list of ticked labels."""
+    page.evaluate(
+        """([n, v]) => { const m = window.__model(n);
+            if (n.endsWith(':models')) m.active = v.map((label) => m.labels.indexOf(label)); else m.value = v; }""",
+        [name, value],
+    )
 
 
 def block(book_html, p, index):
@@ -277,7 +282,8 @@ def test_empty_fields_are_named_and_reset_empties_them(browser_page):
     page.locator("button", has_text="Reset").first.click()
     page.wait_for_function("() => window.__model('compare:status').text.includes('Empty fields')")
     state = page.evaluate(
-        """() => ['models', 'picture', 'method', 'rule'].map((n) => window.__model('compare:' + n).value)"""
+        """() => [window.__model('compare:models').active,
+                  ...['picture', 'method', 'rule'].map((n) => window.__model('compare:' + n).value)]"""
     )
     assert state == [[], "", "", ""]
     assert "models, picture, method, similarity rule" in data_text(page)

@@ -49,6 +49,7 @@ from bokeh.models import (
     BoxSelectTool,
     Button,
     CDSView,
+    CheckboxGroup,
     ColorBar,
     ColumnDataSource,
     CustomJSTickFormatter,
@@ -60,7 +61,6 @@ from bokeh.models import (
     IndexFilter,
     InlineStyleSheet,
     LinearColorMapper,
-    MultiChoice,
     NumberFormatter,
     Range1d,
     Select,
@@ -75,7 +75,7 @@ from bokeh.plotting import figure
 from ...compare import RULES, accuracy_overview
 from ...compare._checks import check_threshold
 from ...errors import ExplanationError
-from ..kit import BUTTON_CSS, FAMILY, VIEW_WIDTH, as_image, describe_callback, live_status, panel_css
+from ..kit import BUTTON_CSS, FAMILY, VIEW_WIDTH, as_image, checkbox_rows, describe_callback, live_status, panel_css
 from .payload import FOLDER, Block
 
 __all__ = ["METHOD_LABELS", "RULE_LABELS", "Comparison", "compare_view"]
@@ -320,7 +320,8 @@ def compare_view(
         meta=meta,
         **controls,
     )
-    for name in ("models", "classes", "picture", "method", "rule", "threshold", "search", "sort"):
+    controls["models"].js_on_change("active", callback)
+    for name in ("classes", "picture", "method", "rule", "threshold", "search", "sort"):
         controls[name].js_on_change("value", callback)
     controls["run"].js_on_event("button_click", callback)
     controls["reset"].js_on_event("button_click", callback)
@@ -330,13 +331,14 @@ def compare_view(
     note = Div(
         text="<div class='xv-note'>Each row is one model. Click a column's title to sort by it; type in "
         "<i>Search</i> to keep the rows whose model, family or prediction holds the words. In the matrix, 1 is a "
-        "pair of alike maps and -1 the most different pair of those chosen. Select rows (or drag a box over the "
+        "pair of alike maps and \u22121 the most different pair of those chosen. Select rows (or drag a box over the "
         "scatter) to pick models: their row and column of the similarity matrix stay bright, and the "
         "histograms follow the first of them. A click on a cell of the matrix selects its two models.</div>",
         stylesheets=[panel_css()],
         sizing_mode="stretch_width",
     )
     form = column(
+        Div(text="<div class='xv-note'><b>Models</b></div>", stylesheets=[panel_css()], sizing_mode="stretch_width"),
         controls["models"],
         row(controls["classes"], controls["picture"], sizing_mode="stretch_width"),
         row(controls["method"], controls["rule"], sizing_mode="stretch_width"),
@@ -365,7 +367,16 @@ def compare_view(
 def _controls(c: Comparison, classes, names, chosen, first, method, rule, th, key) -> dict:
     stretch = dict(sizing_mode="stretch_width")
     return dict(
-        models=MultiChoice(title="Models", options=list(c.names), value=list(chosen), name=f"{key}:models", **stretch),
+        # checkboxes, not a MultiChoice: its choices.js list has no accessible name and puts
+        # aria-selected on plain divs (axe: critical); a checkbox is named by its label
+        models=CheckboxGroup(
+            labels=list(c.names),
+            active=[list(c.names).index(name) for name in chosen],
+            inline=True,
+            stylesheets=[checkbox_rows()],
+            name=f"{key}:models",
+            **stretch,
+        ),
         classes=Select(
             title="Class of the pictures",
             options=[("", "all classes"), *[(n, n) for n in classes]],

@@ -103,7 +103,7 @@ function similarity(block, k, r, chosen) {
 
 // -- the task --------------------------------------------------------------------------------
 function chosenTask() {
-  const names = models.value.filter((name) => meta.members.includes(name));
+  const names = models.active.map((i) => models.labels[i]).filter((name) => meta.members.includes(name));
   const missing = [];
   if (names.length === 0) missing.push("models");
   if (picture.value === "") missing.push("picture");
@@ -210,14 +210,14 @@ function drawMatrix(t, block) {
   const small = names.length <= 8;
   t.models.forEach((a, i) => t.models.forEach((b, j) => {
     x.push(names[j]); y.push(names[i]); value.push(s[i][j]); mi.push(a); mj.push(b);
-    text.push(small ? s[i][j].toFixed(2) : ""); pair.push(`${names[i]} and ${names[j]}`);
+    text.push(small ? ExplainerKit.signed(s[i][j], 2) : ""); pair.push(`${names[i]} and ${names[j]}`);
   }));
   // empty the cells before the axes change, so that no glyph ever reads a factor its axis lacks
   cells.selected.indices = [];
   cells.data = Object.fromEntries(Object.keys(cells.data).map((name) => [name, []]));
   heat.x_range.factors = names;
   heat.y_range.factors = [...names].reverse();
-  cells.data = {x, y, value, text, pair, mi, mj, alpha: value.map(() => 1), value_text: value.map((v) => v.toFixed(3))};
+  cells.data = {x, y, value, text, pair, mi, mj, alpha: value.map(() => 1), value_text: value.map((v) => ExplainerKit.signed(v, 3))};
   heat.title.text = `Similarity of the maps by ${meta.rule_short[t.rule]}`;
   brush(t);
 }
@@ -307,7 +307,7 @@ function filterPictures() {
 // a button's click comes as an event whose origin is the button; a value's change as the widget itself
 const from = cb_obj != null && cb_obj.origin != null ? cb_obj.origin : cb_obj;
 if (from === reset) {
-  models.value = [];
+  models.active = [];
   classes.value = "";
   picture.value = "";
   method.value = "";

@@ -50,7 +50,7 @@ from bokeh.plotting import figure
 
 from ...compare import GROUPS, class_distances, project_classes, project_images
 from ...errors import ExplanationError
-from ..kit import VIEW_WIDTH, as_image, custom_js, describe_callback, live_status, panel_css
+from ..kit import VIEW_WIDTH, as_image, checkbox_rows, custom_js, describe_callback, live_status, panel_css
 from ..kit.palettes import GROUP
 
 __all__ = [
@@ -373,7 +373,7 @@ def distribution_view(
     class_legend = _div(data["legends"]["group"], f"{key}:class_legend")
     image_legend = _div(shown["legend"], f"{key}:image_legend")
     boxes = CheckboxGroup(labels=list(data["classes"]["class_name"]), active=[], inline=True,
-                          name=f"{key}:class_boxes", stylesheets=[InlineStyleSheet(css=_BOXES_CSS)],
+                          name=f"{key}:class_boxes", stylesheets=[checkbox_rows()],
                           sizing_mode="stretch_width")
     boxes_title = _div("<div class='xv-note'>Highlight the pictures of these classes:</div>", None)
 
@@ -400,14 +400,10 @@ def distribution_view(
     return layout
 
 
-#: The legends' look (in the Div's shadow DOM) and the checkboxes flowing into rows as wide as the column.
+#: The legends' look (in the Div's shadow DOM).
 _LEGEND_CSS = """
 .xv-legend { display: flex; flex-wrap: wrap; column-gap: 14px; row-gap: 2px; align-items: baseline; }
 .xv-key { white-space: nowrap; }
-"""
-_BOXES_CSS = """
-.bk-input-group.bk-inline { flex-wrap: wrap; column-gap: 14px; row-gap: 2px; }
-.bk-input-group.bk-inline > *:not(:first-child) { margin-left: 0; }
 """
 
 

@@ -19,7 +19,7 @@ from .access import (
     signed_hover,
     signed_ticks,
 )
-from .controls import BUTTON_CSS, PANEL_CSS, VIEW_WIDTH, panel_css, play_controls
+from .controls import BUTTON_CSS, PANEL_CSS, VIEW_WIDTH, checkbox_rows, panel_css, play_controls
 from .jscode import custom_js, js_source
 from .mappers import map_mapper
 from .numbers import MARK_COLOURS, SIGN_MARKS, channel_name, check_index, conv_step, fmt, is_image_input
@@ -51,6 +51,7 @@ __all__ = [
     "live_status",
     "map_mapper",
     "network_title",
+    "checkbox_rows",
     "panel_css",
     "picture_name",
     "play_controls",

@@ -32,6 +32,18 @@ def panel_css() -> InlineStyleSheet:
     return InlineStyleSheet(css=PANEL_CSS)
 
 
+#: Bokeh's inline CheckboxGroup is one long row: these rules let it flow into rows as wide as its column.
+CHECKBOX_ROWS_CSS = """
+.bk-input-group.bk-inline { flex-wrap: wrap; column-gap: 14px; row-gap: 2px; }
+.bk-input-group.bk-inline > *:not(:first-child) { margin-left: 0; }
+"""
+
+
+def checkbox_rows() -> InlineStyleSheet:
+    """A stylesheet for an inline CheckboxGroup whose boxes wrap (a new model each time, like :func:`panel_css`)."""
+    return InlineStyleSheet(css=CHECKBOX_ROWS_CSS)
+
+
 #: Bokeh's "primary" blue with white text reaches only 3.6:1; this darker blue reaches 6.3:1.
 BUTTON_CSS = """
 :host {

@@ -47,7 +47,6 @@ from bokeh.models import (
     FactorRange,
     HoverTool,
     IndexFilter,
-    InlineStyleSheet,
     Legend,
     LegendItem,
     LogTicker,
@@ -59,7 +58,7 @@ from bokeh.plotting import figure
 
 from ...compare import GROUPS, ModelAccuracy, accuracy_overview, disagreement
 from ...errors import ExplanationError
-from ..kit import FAMILY, VIEW_WIDTH, as_image, custom_js, describe_callback, live_status, panel_css
+from ..kit import FAMILY, VIEW_WIDTH, as_image, checkbox_rows, custom_js, describe_callback, live_status, panel_css
 
 __all__ = ["MARKERS", "overview_columns", "radar_floor", "shown_columns", "zoo_overview"]
 
@@ -555,17 +554,10 @@ def _menus(data: dict, key: str) -> tuple[Select, Select]:
     return model_menu, group_menu
 
 
-#: The checkboxes flow into rows as wide as the column allows (Bokeh's inline group is one long row).
-_BOXES_CSS = """
-.bk-input-group.bk-inline { flex-wrap: wrap; column-gap: 14px; row-gap: 2px; }
-.bk-input-group.bk-inline > *:not(:first-child) { margin-left: 0; }
-"""
-
-
 def _line_boxes(names: list[str], lines: list, key: str) -> column:
     """One checkbox per model, ticked while its radar line shows: the keyboard's way to do what the legend does."""
     boxes = CheckboxGroup(labels=list(names), active=list(range(len(names))), inline=True, name=f"{key}:lines",
-                          stylesheets=[InlineStyleSheet(css=_BOXES_CSS)], sizing_mode="stretch_width")
+                          stylesheets=[checkbox_rows()], sizing_mode="stretch_width")
     sync = custom_js("zoo_overview/lines", lines=lines, boxes=boxes)
     boxes.js_on_change("active", sync)
     for line in lines:
