@@ -58,6 +58,7 @@ bench: book
 	$(BIN)/python benchmarks/bench_browser_trace.py
 	$(BIN)/python benchmarks/bench_page_update.py --html _build/html
 	$(BIN)/python benchmarks/bench_explain.py
+	$(BIN)/python benchmarks/bench_compare_switch.py --html _build/html
 
 clean:
 	rm -rf _build test-artifacts

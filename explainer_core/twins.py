@@ -200,6 +200,36 @@ _ENTRIES = (
         ("tests/test_browser_picture_preview.py",),
         reference=True,
     ),
+    # the comparison view (views/compare_view/task.js): the threshold, the rule and the chosen models
+    # change in the browser, so these measures are redone there on the picture's fetched block
+    Twin(
+        "compare_similarity",
+        "explainer_core.compare.similarity.to_similarity",
+        ("views/compare_view/task.js", "similarity"),
+        "the chosen models' similarities are rescaled in the browser when the choice or the rule changes",
+        ("tests/test_browser_compare_view.py",),
+    ),
+    Twin(
+        "compare_contour_levels",
+        "explainer_core.compare.thresholds.contour_levels",
+        ("views/compare_view/task.js", "contourLevels"),
+        "the threshold slider moves every row's contours in the browser",
+        ("tests/test_browser_compare_view.py",),
+    ),
+    Twin(
+        "compare_remove_below",
+        "explainer_core.compare.thresholds.remove_below",
+        ("views/compare_view/task.js", "keptPng"),
+        "the thresholded pictures are redrawn in the browser when the threshold moves",
+        ("tests/test_browser_compare_view.py",),
+    ),
+    Twin(
+        "compare_histograms",
+        "explainer_core.compare.histograms.salient_histograms",
+        ("views/compare_view/task.js", "histograms"),
+        "the colour histograms follow the threshold in the browser",
+        ("tests/test_browser_compare_view.py",),
+    ),
 )
 
 #: Every pair, by name (read-only): twins, and the browser's rules with a Python reference in the tests.
