@@ -40,6 +40,7 @@ from .errors import (
 #: Names a chapter uses, imported from their floor when first asked for (PEP 562).
 _LAZY = {
     "show": "page.embed",
+    "use_notebook": "page.embed",
     "default_example": "page.examples",
     "default_trace": "page.examples",
     "example_from": "page.examples",

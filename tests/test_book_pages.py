@@ -271,3 +271,20 @@ def test_the_pictures_caption_is_a_paragraph_that_wraps(browser_page, docname):
     )
     assert where, f"the caption {caption!r} is not on the page"
     assert all(found == {"tag": "P", "wraps": True} for found in where), where
+
+
+def test_use_notebook_puts_the_installed_bokehjs_on_the_page_and_nothing_from_a_cdn(monkeypatch):
+    """A classroom hub often has no internet: the one set-up call inlines BokehJS, the installed version."""
+    import bokeh
+    import bokeh.io.notebook as notebook
+
+    from explainer_core import use_notebook
+
+    published = []
+    monkeypatch.setattr(notebook, "publish_display_data", lambda data, *a, **k: published.append(data))
+    use_notebook()
+    text = "\n".join(str(value) for data in published for value in data.values())
+    assert bokeh.__version__ in text and len(text) > 500_000, "BokehJS itself is not inlined"
+    # Bokeh's loader lists what it fetches: with the default (CDN) resources these are cdn.bokeh.org URLs
+    fetched = re.findall(r"const (?:js|css)_urls = (\[[^\]]*\])", text)
+    assert fetched and set(fetched) == {"[]"}, fetched

@@ -1,7 +1,7 @@
 """Outside the book: every view works in a plain Jupyter notebook, as a learner on Binder runs it.
 
 The test writes a notebook (nbformat) whose first cell loads BokehJS with
-``output_notebook(resources=INLINE)`` and traces the default picture, and whose other
+``explainer_core.use_notebook()`` (the installed BokehJS, no CDN) and traces the default picture, and whose other
 cells each end in ``show(view)``: the overview, the input view, the convolutional
 elastic view, the three formula views, the flatten view, the softmax view and the
 hyperparameter widget. It executes the notebook with nbclient in a kernel on this
@@ -53,12 +53,9 @@ MINUS = "\u2212"
 
 SETUP = """\
 import sys
-from bokeh.io import output_notebook
-from bokeh.resources import INLINE
+from explainer_core import show, default_trace, default_example, use_notebook
 
-output_notebook(resources=INLINE, hide_banner=True)
-
-from explainer_core import show, default_trace, default_example
+use_notebook()
 
 trace = default_trace()
 example = default_example(trace.network.input_shape[:2])

@@ -14,8 +14,10 @@ figure without a text alternative of its own gets one from its title, and the it
 document runs ``views/kit/access_ready.js`` once it is drawn, to name what Bokeh draws in its
 shadow DOM and to write every text alternative for the first picture.
 
-Outside the book, e.g. in JupyterLab, run ``bokeh.io.output_notebook()`` once first
-so that BokehJS is on the page; ``show`` then works there too.
+Outside the book, e.g. in JupyterLab or on Binder, call :func:`use_notebook` once first:
+it puts BokehJS on the page from the installed ``bokeh`` package (a classroom hub often has
+no internet, and ``output_notebook()``'s default fetches it from Bokeh's CDN); ``show``
+then works there too, carrying the views' own scripts in its output.
 
 Explained in the chapter "How the book is built" (book/10_how_the_book_is_built.md).
 """
@@ -45,6 +47,7 @@ __all__ = [
     "bokehjs_files",
     "bokehjs_version",
     "required_bundles",
+    "use_notebook",
     "show",
 ]
 
@@ -131,6 +134,18 @@ class BokehItem:
 
     def __repr__(self) -> str:
         return f"<BokehItem {self.kind} needing {', '.join(self.bundles)}>"
+
+
+def use_notebook() -> None:
+    """Set a Jupyter notebook up for the views, offline: BokehJS from the installed package, once.
+
+    ``bokeh.io.output_notebook()`` with its default resources loads BokehJS from Bokeh's CDN,
+    so on a hub without internet (or in an HTML export opened offline) no view appears.
+    """
+    from bokeh.io import output_notebook
+    from bokeh.resources import INLINE
+
+    output_notebook(resources=INLINE, hide_banner=True)
 
 
 def show(obj: Model) -> BokehItem:
