@@ -84,7 +84,7 @@ def same(given: Any, right: Any, tolerance: float = 1e-6) -> bool:
         except TypeError:
             return False
         return len(given_items) == len(right_items) and all(
-            same(g, r, tolerance) for g, r in zip(given_items, right_items)
+            same(g, r, tolerance) for g, r in zip(given_items, right_items, strict=True)
         )
     return given == right
 
@@ -118,7 +118,7 @@ def generic_hint(given: Any, right: Any) -> str:
             return "The answer is a list of values."
         if len(given_items) != len(right_items):
             return f"The answer has {len(right_items)} values, not {len(given_items)}."
-        wrong = sum(not same(g, r) for g, r in zip(given_items, right_items))
+        wrong = sum(not same(g, r) for g, r in zip(given_items, right_items, strict=True))
         return f"{wrong} of the {len(right_items)} values are off."
     return "Not yet: read the question again."
 
