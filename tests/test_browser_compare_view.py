@@ -315,8 +315,23 @@ def test_keyboard_reaches_the_controls(browser_page):
         "Reset",
         "Search the table",
         "Sort the table by",
+        "Highlight a model",
     ):
         tab_to(page, name)
+
+
+def test_the_highlight_menu_selects_a_row_from_the_keyboard(browser_page):
+    """Bokeh's table rows take clicks only: the menu does the same for a keyboard, and Reset clears it."""
+    page = open_page(browser_page)
+    tab_to(page, "Highlight a model")
+    page.keyboard.press("ArrowDown")  # the first model after "(none)"
+    page.wait_for_function("() => Array.from(window.__model('compare:rows').selected.indices).join() === '0'")
+    cells = data(page, "compare:cells")
+    for a, b, alpha in zip(cells["mi"], cells["mj"], cells["alpha"], strict=True):
+        assert alpha == (1 if 0 in (a, b) else 0.25)
+    page.locator("button", has_text="Reset").first.click()
+    page.wait_for_function("() => window.__model('compare:highlight').value === ''")
+    browser_page.assert_clean()
 
 
 def test_phone_has_no_horizontal_overflow(browser_page):

@@ -321,7 +321,7 @@ def compare_view(
         **controls,
     )
     controls["models"].js_on_change("active", callback)
-    for name in ("classes", "picture", "method", "rule", "threshold", "search", "sort"):
+    for name in ("classes", "picture", "method", "rule", "threshold", "search", "sort", "highlight"):
         controls[name].js_on_change("value", callback)
     controls["run"].js_on_event("button_click", callback)
     controls["reset"].js_on_event("button_click", callback)
@@ -350,7 +350,7 @@ def compare_view(
         form,
         status,
         legend,
-        row(controls["search"], controls["sort"], sizing_mode="stretch_width"),
+        row(controls["search"], controls["sort"], controls["highlight"], sizing_mode="stretch_width"),
         table,
         note,
         heat,
@@ -421,6 +421,14 @@ def _controls(c: Comparison, classes, names, chosen, first, method, rule, th, ke
         ),
         # the keyboard's way to sort (the table's column titles take clicks only)
         sort=Select(title="Sort the table by", options=list(SORTS), value="", name=f"{key}:sort", **stretch),
+        # the keyboard's way to select a row (the table's rows take clicks only)
+        highlight=Select(
+            title="Highlight a model",
+            options=[("", "(none)"), *[(str(m), name) for m, name in enumerate(c.names)]],
+            value="",
+            name=f"{key}:highlight",
+            **stretch,
+        ),
     )
 
 

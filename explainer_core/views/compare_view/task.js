@@ -5,7 +5,7 @@
 // scatter and the histograms from that block. The threshold alone redraws the last task.
 // args: store, rows, filter (the table's and scatter's IndexFilter), cells, heat (the matrix figure),
 //       hist, levels, task, legend, status, scatter, histogram (figures), the controls
-//       (models, classes, picture, method, rule, threshold, run, reset, search, sort), meta.
+//       (models, classes, picture, method, rule, threshold, run, reset, search, sort, highlight), meta.
 const M = meta.members.length, K = meta.methods.length, R = meta.rules.length;
 const S = meta.size, N = S * S, SCALE = 2;
 const all = (window.__explainerCompare = window.__explainerCompare || {});
@@ -314,12 +314,16 @@ if (from === reset) {
   rule.value = "";
   search.value = "";
   sort.value = "";
+  highlight.value = "";
   threshold.value = 0;
   say(`<span class="xv-bad">Empty fields: models, picture, method, similarity rule.</span> Choose them, then press Run.`);
 } else if (from === threshold) {
   redrawThreshold().catch((error) => console.error("The comparison view could not redraw:", error));
 } else if (from === sort) {
   sortTable();
+} else if (from === highlight) {
+  // the keyboard's row selection: the same as clicking the model's row
+  rows.selected.indices = highlight.value === "" ? [] : [Number(highlight.value)];
 } else if (from === search) {
   if (mine.applied != null) applyFilter(mine.applied);
 } else if (from === classes) {
