@@ -142,8 +142,19 @@ def assert_card_per_class(page, card: dict) -> None:
 
 
 def click(page, figure: str, x, y) -> None:
+    """Click data point (x, y), once the page has stopped moving: a pin rewrites titles and text above
+    the charts, and on a busy machine that re-layout can still be running when the next click is aimed."""
     page.mouse.move(1, 1)
-    px, py = page.evaluate("([n, x, y]) => window.__point(n, x, y)", [figure, x, y])
+    px, py = page.evaluate("""async ([n, x, y]) => {
+        let previous = null;
+        for (let i = 0; i < 200; i++) {
+          const point = window.__point(n, x, y);
+          if (previous && point[0] === previous[0] && point[1] === previous[1]) return point;
+          previous = point;
+          await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+        }
+        return previous;
+    }""", [figure, x, y])
     page.mouse.move(px - 2, py - 2)
     page.mouse.click(px, py)
 
