@@ -48,7 +48,8 @@ def shown_code_cells(text: str) -> list[str]:
     """Source of the code cells whose code appears on the page (not tagged remove-input/-cell)."""
     cells = re.findall(r"^```\{code-cell\}[^\n]*\n(.*?)^```", text, flags=re.S | re.M)
     tags = re.compile(r"^:tags:.*\bremove-(input|cell)\b", flags=re.M)
-    return [cell for cell in cells if not tags.search(cell)]
+    options = re.compile(r"\A(?::[\w-]+:[^\n]*\n)+")  # the directive's options are not shown
+    return [options.sub("", cell) for cell in cells if not tags.search(cell)]
 
 
 # --------------------------------------------------------------------------- sources (no build)
