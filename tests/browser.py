@@ -70,6 +70,9 @@ CHROMIUM_ARGS = [
     "--no-proxy-server",
 ]
 VIEWPORT = {"width": 1280, "height": 800}
+#: A phone's viewport, and the script that makes the book's theme start dark.
+PHONE = {"width": 390, "height": 844}
+DARK = "localStorage.setItem('mode', 'dark'); localStorage.setItem('theme', 'dark');"
 #: Milliseconds to wait for a page, its Bokeh items or any awaited state: generous, because a
 #: busy 2-core machine may be slow, and a wait ends as soon as its condition holds.
 TIMEOUT_MS = 60_000
@@ -211,6 +214,17 @@ class BookPage:
     def is_local(self, url: str) -> bool:
         ours, theirs = urlsplit(self.base_url), urlsplit(url)
         return (theirs.scheme, theirs.hostname, theirs.port) == (ours.scheme, ours.hostname, ours.port)
+
+    def open(self, path: str, helpers: str | None = None, *, phone: bool = False, dark: bool = False):
+        """Open ``path`` as a phone (390 px) and/or in dark mode, install ``helpers``; the Playwright page."""
+        if phone:
+            self.page.set_viewport_size(PHONE)
+        if dark:
+            self.page.add_init_script(DARK)
+        self.goto(path)
+        if helpers:
+            self.page.evaluate(helpers)
+        return self.page
 
     def goto(self, path: str, wait_for_plots: bool = True):
         """Open ``path`` (relative to the book root), wait for load and for every Bokeh item."""

@@ -29,15 +29,13 @@ from explainer_core.arithmetic.trace import trace
 from explainer_core.data.preprocess import prepare_image
 from explainer_core.page.examples import shipped_network
 
-from .browser import REPO, toc_pages
+from .browser import DARK, PHONE, REPO, toc_pages
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 PAGES = toc_pages()
 #: Pages whose views follow the picture the reader chooses (they carry the picture changer).
 PICKER_PAGES = [p for p in PAGES if "image_picker(" in (REPO / f"{p}.md").read_text(encoding="utf-8")]
-PHONE = {"width": 390, "height": 844}
-DARK = "localStorage.setItem('mode', 'dark'); localStorage.setItem('theme', 'dark');"
 #: A hyphen-minus that starts a number ("-0.5", "(-3"): U+2212 should stand there.
 HYPHEN_NUMBER = re.compile(r"(?<![\w\-])-(?=\d)")
 #: Roles of controls, each of which needs an accessible name.

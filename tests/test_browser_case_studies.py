@@ -18,7 +18,7 @@ from explainer_core.page.sphinxext.offline import external_loads
 
 from .browser import BOKEH_LOOKUP_JS
 from .test_book_pages import PAGE_BUDGET_BYTES
-from .test_browser_access import DARK, PHONE
+from .test_browser_access import PHONE
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -29,14 +29,7 @@ ITEMS = ("class_answers:bars", "photo_misses:bars", "case1_maps:layout", "case2_
 
 
 def open_page(browser_page, *, phone: bool = False, dark: bool = False):
-    page = browser_page.page
-    if phone:
-        page.set_viewport_size(PHONE)
-    if dark:
-        page.add_init_script(DARK)
-    browser_page.goto(PAGE)
-    page.evaluate(HELPERS)
-    return page
+    return browser_page.open(PAGE, HELPERS, phone=phone, dark=dark)
 
 
 def expected():

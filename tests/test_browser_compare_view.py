@@ -56,11 +56,7 @@ def precomputed():
 
 
 def open_page(browser_page, phone: bool = False):
-    page = browser_page.page
-    if phone:
-        page.set_viewport_size(PHONE)
-    browser_page.goto(PAGE)
-    page.evaluate(HELPERS)
+    page = browser_page.open(PAGE, HELPERS, phone=phone)
     wait_drawn(page, 1)
     return page
 

@@ -21,7 +21,7 @@ import pytest
 
 from .browser import BOKEH_LOOKUP_JS
 from .test_book_pages import PAGE_BUDGET_BYTES
-from .test_browser_access import DARK, PHONE
+from .test_browser_access import PHONE
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -68,14 +68,7 @@ TOOLTIP_JS = """const tooltip = () => {
 
 
 def open_page(browser_page, doc: str, *, phone: bool = False, dark: bool = False):
-    page = browser_page.page
-    if phone:
-        page.set_viewport_size(PHONE)
-    if dark:
-        page.add_init_script(DARK)
-    browser_page.goto(f"{doc}.html")
-    page.evaluate(HELPERS)
-    return page
+    return browser_page.open(f"{doc}.html", HELPERS, phone=phone, dark=dark)
 
 
 def cell_map(page, key: str, k: int) -> np.ndarray:

@@ -25,7 +25,7 @@ from explainer_core.views.zoo_overview import overview_columns, shown_columns
 
 from .browser import BOKEH_LOOKUP_JS
 from .test_book_pages import PAGE_BUDGET_BYTES
-from .test_browser_access import DARK, PHONE, tab_to
+from .test_browser_access import PHONE, tab_to
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -68,14 +68,7 @@ def zoo_cards(names: list[str]) -> list[dict]:
 
 
 def open_page(browser_page, *, phone: bool = False, dark: bool = False):
-    page = browser_page.page
-    if phone:
-        page.set_viewport_size(PHONE)
-    if dark:
-        page.add_init_script(DARK)
-    browser_page.goto(PAGE)
-    page.evaluate(HELPERS)
-    return page
+    return browser_page.open(PAGE, HELPERS, phone=phone, dark=dark)
 
 
 def data(page, name: str) -> dict:
