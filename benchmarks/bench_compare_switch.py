@@ -16,20 +16,15 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 from pathlib import Path
 
-from explainer_core.page.serve import serve_folder
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--headless=new",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-    "--disable-quic",
-]
+from explainer_core.page.serve import serve_folder  # noqa: E402
+from tests.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+
 PAGE = "book/15_comparing_explanations.html"
 
 MEASURE = """async ([count, rounds]) => {
@@ -75,7 +70,7 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     with serve_folder(args.html) as base, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 800})
         page.goto(base + PAGE, wait_until="load")
         page.wait_for_function(

@@ -226,6 +226,15 @@ class BookPage:
             self.page.evaluate(helpers)
         return self.page
 
+    def assert_fits_a_phone(self) -> None:
+        """At 390 px neither the page nor any view scrolls sideways (the page must be opened ``phone=True``)."""
+        assert self.page.evaluate("document.scrollingElement.scrollWidth") <= PHONE["width"]
+        boxes = self.page.evaluate("""() => [...document.querySelectorAll('.explainer-bokeh')].map((box) => {
+            const r = box.getBoundingClientRect();
+            return {right: r.right, inner: box.scrollWidth - box.clientWidth};
+        })""")
+        assert boxes and all(b["right"] <= PHONE["width"] + 0.5 and b["inner"] <= 1 for b in boxes), boxes
+
     def goto(self, path: str, wait_for_plots: bool = True):
         """Open ``path`` (relative to the book root), wait for load and for every Bokeh item."""
         self.visits += 1

@@ -18,7 +18,6 @@ from explainer_core.page.sphinxext.offline import external_loads
 
 from .browser import BOKEH_LOOKUP_JS
 from .test_book_pages import PAGE_BUDGET_BYTES
-from .test_browser_access import PHONE
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -80,13 +79,8 @@ def test_the_charts_show_what_python_computed(browser_page):
 
 @pytest.mark.parametrize("dark", [False, True], ids=["light", "dark"])
 def test_a_phone_sees_the_whole_page_without_scrolling_sideways(browser_page, dark):
-    page = open_page(browser_page, phone=True, dark=dark)
-    assert page.evaluate("document.scrollingElement.scrollWidth") <= PHONE["width"]
-    boxes = page.evaluate("""() => [...document.querySelectorAll('.explainer-bokeh')].map((box) => {
-        const r = box.getBoundingClientRect();
-        return {right: r.right, inner: box.scrollWidth - box.clientWidth};
-    })""")
-    assert boxes and all(b["right"] <= PHONE["width"] + 0.5 and b["inner"] <= 1 for b in boxes), boxes
+    open_page(browser_page, phone=True, dark=dark)
+    browser_page.assert_fits_a_phone()
     browser_page.screenshot(f"case-studies-phone-{'dark' if dark else 'light'}", full_page=True)
     browser_page.assert_clean()
 

@@ -250,12 +250,7 @@ def test_the_class_boxes_highlight_from_the_keyboard(browser_page):
 @pytest.mark.parametrize("dark", [False, True], ids=["light", "dark"])
 def test_a_phone_sees_the_whole_view_without_scrolling_sideways(browser_page, dark):
     page = open_page(browser_page, phone=True, dark=dark)
-    assert page.evaluate("document.scrollingElement.scrollWidth") <= PHONE["width"]
-    boxes = page.evaluate("""() => [...document.querySelectorAll('.explainer-bokeh')].map((box) => {
-        const r = box.getBoundingClientRect();
-        return {right: r.right, inner: box.scrollWidth - box.clientWidth};
-    })""")
-    assert boxes and all(b["right"] <= PHONE["width"] + 0.5 and b["inner"] <= 1 for b in boxes), boxes
+    browser_page.assert_fits_a_phone()
     rights = page.evaluate("""(key) => ['class_map', 'image_map', 'class_boxes', 'image_legend'].map((n) =>
         Bokeh.index.find_one(window.__model(`${key}:${n}`)).el.getBoundingClientRect().right)""", KEY)
     assert max(rights) <= PHONE["width"], rights

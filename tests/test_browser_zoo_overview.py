@@ -340,12 +340,7 @@ def test_a_box_over_the_scatter_selects_the_same_models_radar_lines(browser_page
 @pytest.mark.parametrize("dark", [False, True], ids=["light", "dark"])
 def test_a_phone_sees_the_whole_view_without_scrolling_sideways(browser_page, dark):
     page = open_page(browser_page, phone=True, dark=dark)
-    assert page.evaluate("document.scrollingElement.scrollWidth") <= PHONE["width"]
-    boxes = page.evaluate("""() => [...document.querySelectorAll('.explainer-bokeh')].map((box) => {
-        const r = box.getBoundingClientRect();
-        return {right: r.right, inner: box.scrollWidth - box.clientWidth};
-    })""")
-    assert boxes and all(b["right"] <= PHONE["width"] + 0.5 and b["inner"] <= 1 for b in boxes), boxes
+    browser_page.assert_fits_a_phone()
     rights = page.evaluate("""() => ['scatter', 'radar', 'classes', 'group', 'disagree', 'agree'].map((n) =>
         Bokeh.index.find_one(window.__model(`zoo:${n}`)).el.getBoundingClientRect().right)""")
     assert max(rights) <= PHONE["width"], rights

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from bokeh.models import ColumnDataSource, HoverTool, Legend
+from scipy.stats import spearmanr
 
-pytest.importorskip("keras")
-
-from bokeh.models import ColumnDataSource, HoverTool, Legend  # noqa: E402
-from scipy.stats import spearmanr  # noqa: E402
-
-from explainer_core.compare import Curve, area_under_curve, deletion_curve, insertion_curve  # noqa: E402
-from explainer_core.errors import ExplanationError  # noqa: E402
-from explainer_core.explain import METHODS, explain  # noqa: E402
-from explainer_core.views.explanation_maps import (  # noqa: E402
+from explainer_core.compare import Curve, area_under_curve, deletion_curve, insertion_curve
+from explainer_core.errors import ExplanationError
+from explainer_core.explain import METHODS, explain
+from explainer_core.views.explanation_maps import (
     METHOD_TITLES,
     curve_columns,
     explanation_maps,
