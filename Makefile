@@ -9,14 +9,21 @@ ifneq ($(wildcard $(SHARED_DATA)),)
 export CNN_EXPLAINER_DATA ?= $(SHARED_DATA)
 endif
 
-.PHONY: install book serve chromium test test-no-browser lint bench clean zoo
+.PHONY: install binder-pins book serve chromium test test-no-browser lint bench clean zoo
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
+# binder/requirements.txt pins every package a notebook runs with, at exact versions: installing it
+# here as well means the book is built and tested with the very versions Binder installs.
 install: $(BIN)/python
-	$(BIN)/pip install --quiet -e ".[book,test,dev]"
+	$(BIN)/pip install --quiet -e ".[book,test,dev]" -r binder/requirements.txt
+
+# Rewrite binder/requirements.txt from the versions in .venv: after `.venv/bin/pip install -U some-package`
+# or a new dependency in pyproject.toml (tests/test_binder_env.py fails until the two agree).
+binder-pins:
+	$(BIN)/python binder/pin_requirements.py
 
 book: install
 	$(BIN)/jupyter-book build . --all --warningiserror
