@@ -69,6 +69,14 @@
     });
   }
 
+  /** The BokehJS bundles a live cell may need that the page has not loaded, from the book's _static, in order. */
+  async function loadBokehJS(bundles) {
+    const loaded = new Set([...document.scripts].map((script) => script.src.split("?")[0].split("/").pop()));
+    for (const bundle of bundles || []) {
+      if (!loaded.has(bundle.split("/").pop())) await load("script", { src: new URL(`../${bundle}`, HERE).href });
+    }
+  }
+
   function say(text, status) {
     for (const button of document.querySelectorAll(".thebe-launch-button")) {
       button.textContent = text;
@@ -89,6 +97,7 @@
       await load("link", { rel: "stylesheet", href: new URL("thebe/thebe.css", HERE).href });
       await load("script", { src: new URL("thebe/index.js", HERE).href });
     }
+    await loadBokehJS(page.bokehjs);
     window.thebe.on("status", (_event, data) => {
       if (data.subject === "session" && data.status === "ready") say("Live code: ready, run any cell", "ready");
     });

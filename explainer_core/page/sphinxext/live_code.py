@@ -26,6 +26,9 @@ from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.util import logging
 
+from .. import embed
+from ..protocol import BOKEHJS_STATIC
+
 logger = logging.getLogger(__name__)
 
 #: The vendored thebe release (its README says how it was fetched).
@@ -40,6 +43,9 @@ META_NAME = "explainer-live-code"
 SERVICES = ("binderhub_url", "jupyterhub_url", "colab_url", "deepnote_url", "jupyterlite_url", "thebe")
 #: Services that open a notebook file from GitHub only, and only an ``.ipynb`` one.
 NOTEBOOK_FILE_SERVICES = {"Colab": "colab_url", "Deepnote": "deepnote_url"}
+#: BokehJS bundles a live cell may need beyond the page's own (a widget on a page of plots, say):
+#: copied beside the book's BokehJS, and loaded by live_code.js on the click, before the kernel.
+LIVE_BUNDLES = (embed.CORE_BUNDLE, "bokeh-gl.min.js", "bokeh-widgets.min.js", "bokeh-tables.min.js")
 _PROVIDERS = {"github.com": "github", "gitlab.com": "gitlab"}
 
 
@@ -79,6 +85,7 @@ def _settle_buttons(app: Sphinx, config: Config) -> None:
                        "repoProvider": provider},
             "pathToBook": (options.get("path_to_docs") or "").strip("/"),
             "thebeVersion": THEBE_VERSION,
+            "bokehjs": [f"{BOKEHJS_STATIC}/{name}" for name in LIVE_BUNDLES],
         }
         # sphinx-book-theme warns when thebe is on and no thebe_config exists (sphinx-thebe's)
         config.thebe_config = {"repository_url": url, "repository_branch": branch}
@@ -88,8 +95,11 @@ def _settle_buttons(app: Sphinx, config: Config) -> None:
 def _copy_assets(app: Sphinx, exception: BaseException | None) -> None:
     if exception is not None or app.builder.format != "html" or not app.config.explainer_live_code:
         return
-    target = Path(app.builder.outdir) / "_static" / STATIC
-    shutil.copytree(LIVE_CODE_DIR, target, dirs_exist_ok=True, ignore=shutil.ignore_patterns("README.md"))
+    static = Path(app.builder.outdir) / "_static"
+    shutil.copytree(LIVE_CODE_DIR, static / STATIC, dirs_exist_ok=True, ignore=shutil.ignore_patterns("README.md"))
+    (static / BOKEHJS_STATIC).mkdir(parents=True, exist_ok=True)
+    for source in embed.bokehjs_files(LIVE_BUNDLES):
+        shutil.copyfile(source, static / BOKEHJS_STATIC / source.name)
 
 
 def _is_ipynb(app: Sphinx, pagename: str) -> bool:
