@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-__all__ = ["Exercise", "check", "exercise", "exercises"]
+__all__ = ["Exercise", "check", "exercise", "exercises", "is_right"]
 
 #: A hint rule: (the learner's answer, the right one) -> a sentence, or None when it does not apply.
 Hint = Callable[[Any, Any], "str | None"]
@@ -99,8 +99,8 @@ def _flat(value: Any) -> list:
 
 def generic_hint(given: Any, right: Any) -> str:
     """What is off, in general terms: the kind of answer, its length, or its direction."""
-    if given is None:
-        return "There is no answer yet: replace the None with yours."
+    if given is None or given is Ellipsis:
+        return "There is no answer yet: write yours in place of the placeholder."
     if isinstance(right, str):
         return "Not this one. Look again at the words the chapter uses for it."
     if isinstance(right, (int, float)) and not isinstance(right, bool):
@@ -121,6 +121,12 @@ def generic_hint(given: Any, right: Any) -> str:
         wrong = sum(not same(g, r) for g, r in zip(given_items, right_items, strict=True))
         return f"{wrong} of the {len(right_items)} values are off."
     return "Not yet: read the question again."
+
+
+def is_right(key: str, given: Any) -> bool:
+    """Whether ``given`` answers exercise ``key``, silently: the homework's hidden tests ask this."""
+    item = exercise(key)
+    return same(given, item.answer(), item.tolerance)
 
 
 def check(key: str, given: Any) -> bool:
