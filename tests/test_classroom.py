@@ -246,3 +246,18 @@ def test_nbgitpuller_links_open_each_notebook_from_the_repository_on_the_hub():
     assert result.returncode == 0
     assert len(result.stdout.splitlines()) == len(CHAPTERS)
     assert all("urlpath=lab/tree/book/notebooks/" in line for line in result.stdout.splitlines())
+
+
+# ---------------------------------------------------------------------------------------------
+# The book: each chapter's page offers its notebook
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda c: c.stem)
+def test_each_chapter_page_links_its_homework_notebook_for_download(book_html, chapter):
+    page = (book_html / "book" / f"{chapter.stem}.html").read_text(encoding="utf-8")
+    links = re.findall(r'<a class="[^"]*download[^"]*"[^>]*href="([^"]+)"', page)
+    ours = [link for link in links if link.endswith(f"/{chapter.stem}.ipynb")]
+    assert len(ours) == 1, f"no download link to {chapter.stem}.ipynb on its page: {links}"
+    served = (book_html / "book" / ours[0]).resolve()
+    assert served.read_bytes() == (NOTEBOOKS / f"{chapter.stem}.ipynb").read_bytes()
