@@ -119,6 +119,27 @@ def test_no_solution_reaches_the_student_folder(released, chapter):
     assert open_questions and all(q.model_answer.split("\n")[0] not in text for q in open_questions)
 
 
+def test_every_released_solution_passes_its_hidden_tests(released, capsys):
+    """The instructor's notebooks, run cell by cell in this process (one TensorFlow start for all):
+    the moved imports, the setup and each ``answer_NN_k`` line still compute the right answers."""
+    from otter.test_files import OKTestFile
+
+    for chapter in CHAPTERS:
+        notebook = nbformat.read(released / "solutions" / f"{chapter.stem}.ipynb", as_version=4)
+        namespace: dict = {}
+        for cell in notebook.cells:
+            if cell.cell_type == "code" and "otter" not in cell.source and "grader.check" not in cell.source:
+                exec(compile(cell.source, f"{chapter.stem}.ipynb", "exec"), namespace)
+        with zipfile.ZipFile(released / "autograder" / f"{chapter.stem}.zip") as archive:
+            for name in (n for n in archive.namelist() if n.startswith("tests/")):
+                test_file = released / f"{chapter.stem}-{Path(name).name}"
+                test_file.write_bytes(archive.read(name))
+                result = OKTestFile.from_file(str(test_file))
+                result.run(namespace)
+                assert result.grade == 1, f"{chapter.stem} {name}: {result.summary()}"
+    capsys.readouterr()
+
+
 def test_the_leak_check_finds_a_solution_left_in_a_student_notebook(released, tmp_path):
     homework = read_homework(GRADED)
     notebook = nbformat.read(released / "student" / f"{GRADED.stem}.ipynb", as_version=4)
