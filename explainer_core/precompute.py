@@ -11,7 +11,8 @@ build. ``model/comparison/`` holds:
 * ``gallery_maps.npz``: every zoo member's map by every method for each
   gallery photo (two validation photos per class), as uint8 (map x 255), and
   every member's softmax outputs on the 250 validation photos (float16) with
-  their labels, for the distribution graph;
+  their labels, for the distribution graph, and on the gallery photos, so a
+  chapter knows each member's answers where the photos are not (Binder);
 * ``index.json``: what those arrays are (members, methods, photos by file
   name and sha256, never the photos themselves: the data's images are not ours
   to publish), the faithfulness table (deletion and insertion areas per member
@@ -104,6 +105,11 @@ def faithfulness(model, pictures: np.ndarray, methods: list[str], seed: int = 0)
     return table
 
 
+def _outputs(model, pictures: np.ndarray) -> np.ndarray:
+    """A member's softmax outputs, kept as float16 (the chapters read classes and rounded shares)."""
+    return np.asarray(model.predict(pictures, verbose=0), dtype=np.float16)
+
+
 def first_per_class(labels: np.ndarray, per_class: int) -> np.ndarray:
     """Indices of the first ``per_class`` pictures of every class, in order."""
     return np.concatenate([np.flatnonzero(labels == label)[:per_class] for label in np.unique(labels)])
@@ -143,7 +149,7 @@ def precompute(data_path: str | None = None, overwrite: bool = False, progress=p
     chosen = first_per_class(val.labels, FAITHFULNESS_PER_CLASS)
     methods = list(METHODS)
     previous = None if everything else _reusable(photos, methods)
-    maps, probabilities, table, digests = [], [], {}, {}
+    maps, probabilities, gallery_probabilities, table, digests = [], [], [], {}, {}
     for index, (name, entry) in enumerate(ZOO.items(), start=1):
         started = time.perf_counter()
         digests[name] = sha256(entry.path.read_bytes())
@@ -151,12 +157,17 @@ def precompute(data_path: str | None = None, overwrite: bool = False, progress=p
             row = previous[0]["members"].index(name)
             maps.append(previous[1]["maps"][row])
             probabilities.append(previous[1]["val_probabilities"][row])
+            if "gallery_probabilities" in previous[1]:
+                gallery_probabilities.append(previous[1]["gallery_probabilities"][row])
+            else:  # a file from before the gallery's outputs were kept: one predict, not the maps again
+                gallery_probabilities.append(_outputs(entry.load().keras_model, pictures))
             table[name] = previous[0]["faithfulness"]["table"][name]
             progress(f"[{index}/{len(ZOO)}] {name}: unchanged, kept")
             continue
         model = entry.load().keras_model
         maps.append(maps_for(model, pictures, methods))
-        probabilities.append(np.asarray(model.predict(val_pictures, verbose=0), dtype=np.float16))
+        probabilities.append(_outputs(model, val_pictures))
+        gallery_probabilities.append(_outputs(model, pictures))
         table[name] = faithfulness(model, val_pictures[chosen], methods)
         progress(f"[{index}/{len(ZOO)}] {name}: {time.perf_counter() - started:.0f} s")
     index = {
@@ -167,7 +178,8 @@ def precompute(data_path: str | None = None, overwrite: bool = False, progress=p
         "model_sha256": digests,
         "fingerprint": fingerprint(digests, photos, methods),
         "maps": "gallery_maps.npz: maps (members, methods, photos, 64, 64) uint8 = round(map * 255); "
-        "val_probabilities (members, 250, classes) float16; val_labels (250,)",
+        "val_probabilities (members, 250, classes) float16; val_labels (250,); "
+        "gallery_probabilities (members, photos, classes) float16",
         "faithfulness": {
             "pictures": f"the first {FAITHFULNESS_PER_CLASS} validation photos of each class ({len(chosen)})",
             "target": "each member's predicted class",
@@ -176,7 +188,13 @@ def precompute(data_path: str | None = None, overwrite: bool = False, progress=p
         },
     }
     _write(
-        {"maps": np.stack(maps), "val_probabilities": np.stack(probabilities), "val_labels": val.labels}, index
+        {
+            "maps": np.stack(maps),
+            "val_probabilities": np.stack(probabilities),
+            "val_labels": val.labels,
+            "gallery_probabilities": np.stack(gallery_probabilities),
+        },
+        index,
     )
     return index
 

@@ -34,6 +34,9 @@ def test_the_file_covers_every_member_method_and_gallery_photo(stored):
     assert (maps.max(axis=(3, 4)) == 255).mean() > 0.95  # maps are min-max normalised: nearly every map reaches 1
     assert arrays["val_probabilities"].shape == (len(ZOO), 250, 10)
     np.testing.assert_allclose(arrays["val_probabilities"].astype(np.float32).sum(axis=-1), 1.0, atol=5e-3)
+    gallery = arrays["gallery_probabilities"]
+    assert gallery.shape == (len(ZOO), len(index["photos"]), 10)
+    np.testing.assert_allclose(gallery.astype(np.float32).sum(axis=-1), 1.0, atol=5e-3)
     assert "pixels" not in arrays and all(set(photo) == {"file", "label", "sha256"} for photo in index["photos"])
 
 
@@ -70,6 +73,8 @@ def test_a_recomputation_equals_the_file(stored, data, name):
     assert (difference[bbmp] > 1).mean() <= 0.01
     probabilities = model.predict(data.load("val").images.astype(np.float32) / 255.0, verbose=0)
     np.testing.assert_allclose(arrays["val_probabilities"][member].astype(np.float32), probabilities, atol=1e-3)
+    on_gallery = model.predict(pictures, verbose=0)
+    np.testing.assert_allclose(arrays["gallery_probabilities"][member].astype(np.float32), on_gallery, atol=1e-3)
 
 
 def test_precompute_never_replaces_the_file_unless_told(stored, capsys):
