@@ -18,7 +18,7 @@ $(BIN)/python:
 # binder/requirements.txt pins every package a notebook runs with, at exact versions: installing it
 # here as well means the book is built and tested with the very versions Binder installs.
 install: $(BIN)/python
-	$(BIN)/pip install --quiet -e ".[book,test,dev]" -r binder/requirements.txt
+	$(BIN)/pip install --quiet -e ".[book,test,dev,classroom]" -r binder/requirements.txt
 
 # Rewrite binder/requirements.txt from the versions in .venv: after `.venv/bin/pip install -U some-package`
 # or a new dependency in pyproject.toml (tests/test_binder_env.py fails until the two agree).
