@@ -21,6 +21,7 @@ __all__ = [
     "BUNDLES_ATTRIBUTE",
     "DESCRIBE",
     "IN_BOOK",
+    "LIVE_CODE_META",
     "MARKER_CLASS",
     "NETWORK_ELEMENT_ID",
     "NETWORKS_GLOBAL",
@@ -64,6 +65,9 @@ MARKER_CLASS = "explainer-bokeh"
 BUNDLES_ATTRIBUTE = "data-bokeh-bundles"
 #: Attribute of the wrapper of an item that follows the reader's picture.
 TRACE_ATTRIBUTE = "data-explainer-trace"
+
+#: The ``<meta>`` in which a chapter hands live_code.js its kernel settings (``sphinxext/live_code.py``).
+LIVE_CODE_META = "explainer-live-code"
 
 # The network and the scripts of the browser's forward pass (``page/webmodel.py``).
 

@@ -27,7 +27,7 @@ from sphinx.config import Config
 from sphinx.util import logging
 
 from .. import embed
-from ..protocol import BOKEHJS_STATIC
+from ..protocol import BOKEHJS_STATIC, LIVE_CODE_META
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ LIVE_CODE_DIR = Path(__file__).resolve().parent.parent / "live_code"
 STATIC = "live_code"
 #: The ``<meta>`` that hands the page its kernel settings (a meta is not a script, so the
 #: offline audit rightly sees no load from Binder: nothing is fetched before the click).
-META_NAME = "explainer-live-code"
+META_NAME = LIVE_CODE_META
 #: Launch-button settings that point at a service; all are dropped when there is no URL.
 SERVICES = ("binderhub_url", "jupyterhub_url", "colab_url", "deepnote_url", "jupyterlite_url", "thebe")
 #: Services that open a notebook file from GitHub only, and only an ``.ipynb`` one.
