@@ -116,12 +116,12 @@ def first_per_class(labels: np.ndarray, per_class: int) -> np.ndarray:
 
 
 def _reusable(photos: list[dict], methods: list[str]) -> tuple[dict, dict[str, np.ndarray]] | None:
-    """The previous results, when they were computed on the same photos and methods (else None)."""
+    """The previous results, when they hold every array and were computed on the same photos and methods (else None)."""
     try:
         index, arrays = load()
     except (ExplainerError, OSError, ValueError, KeyError):
         return None
-    if index.get("photos") != photos or index.get("methods") != methods:
+    if index.get("photos") != photos or index.get("methods") != methods or "gallery_probabilities" not in arrays:
         return None
     return index, arrays
 
@@ -157,10 +157,7 @@ def precompute(data_path: str | None = None, overwrite: bool = False, progress=p
             row = previous[0]["members"].index(name)
             maps.append(previous[1]["maps"][row])
             probabilities.append(previous[1]["val_probabilities"][row])
-            if "gallery_probabilities" in previous[1]:
-                gallery_probabilities.append(previous[1]["gallery_probabilities"][row])
-            else:  # a file from before the gallery's outputs were kept: one predict, not the maps again
-                gallery_probabilities.append(_outputs(entry.load().keras_model, pictures))
+            gallery_probabilities.append(previous[1]["gallery_probabilities"][row])
             table[name] = previous[0]["faithfulness"]["table"][name]
             progress(f"[{index}/{len(ZOO)}] {name}: unchanged, kept")
             continue

@@ -150,7 +150,7 @@ def test_the_leak_check_finds_a_solution_left_in_a_student_notebook(released, tm
     assert leaks(leaky, homework), "a solution pasted into the student notebook must be found"
 
 
-def test_release_refuses_to_replace_an_earlier_release_unless_told(released, tmp_path):
+def test_release_refuses_to_replace_an_earlier_release_unless_told(tmp_path):
     out = tmp_path / "homework"
     out.mkdir()
     (out / "keep.txt").write_text("an earlier release", encoding="utf-8")

@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
+from .grade import DEFAULT_TIME_LIMIT
 from .homework import HomeworkError, chapters
 
 
@@ -58,7 +59,10 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("folder", type=Path)
     grade.add_argument("--autograder", type=Path, required=True, help="the chapter's zip from `release`")
     grade.add_argument("--out", type=Path, default=Path("scores.csv"))
-    grade.add_argument("--time-limit", type=float, default=600.0, help="seconds per notebook (default 600)")
+    grade.add_argument(
+        "--time-limit", type=float, default=DEFAULT_TIME_LIMIT,
+        help=f"seconds per notebook (default {DEFAULT_TIME_LIMIT:g})",
+    )  # fmt: skip
     grade.add_argument("--jobs", type=int, default=1, help="notebooks graded at once (default 1)")
 
     links = commands.add_parser("links", help="nbgitpuller links for a JupyterHub")
